@@ -1,0 +1,32 @@
+package dev.attnlab.pipeline;
+
+import dev.attnlab.spec.ExperimentSpec;
+import dev.attnlab.tracking.Tracker;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * What a stage gets: the resolved spec, the output directories of the stages it takes inputs from
+ * (read-only, keyed by stage name), a fresh directory for its own outputs, a tracker (which also
+ * records what the stage logs so a later cache hit can show it on the new run), progress reporting
+ * and the run's log.
+ */
+public record StageContext(
+        ExperimentSpec spec,
+        Map<String, Path> inputs,
+        Path outputDir,
+        Tracker tracker,
+        Progress progress,
+        RunLog log) {
+
+    /** The output directory of an input stage; fails clearly when the pipeline did not wire it. */
+    public Path input(String stage) {
+        Path p = inputs.get(stage);
+        if (p == null) {
+            throw new IllegalStateException("stage needs the outputs of '" + stage
+                    + "' but the pipeline does not list it among its inputs");
+        }
+        return p;
+    }
+}

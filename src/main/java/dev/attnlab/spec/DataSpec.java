@@ -1,0 +1,31 @@
+package dev.attnlab.spec;
+
+/**
+ * The {@code data} section: where documents come from and how they are split.
+ * Defaults and meanings of every key live in {@link SpecSchema}.
+ */
+public record DataSpec(
+        String source,          // imdb | wikitext | text | synthetic
+        String dir,             // data directory ("" = $ATTNLAB_DATA or ~/.cache/attnlab/data)
+        String path,            // text: the file; imdb/wikitext: optional explicit folder or file
+        String textColumn,      // text: column / field holding the text
+        String variant,         // wikitext: wikitext-2 | wikitext-103
+        String format,          // wikitext: raw | tokens ; imdb: auto | csv | folder
+        long maxLines,          // 0 = all
+        long maxDocuments,      // 0 = all
+        String split,           // dataset | fraction
+        double valFraction,     // held-out fraction when split = fraction
+        boolean download,       // fetch missing named datasets from their canonical address
+        Preprocess preprocess,
+        Synthetic synthetic) {
+
+    /** The notebooks' preprocessing; all off by default. */
+    public record Preprocess(boolean lowercase, boolean stripBr, boolean spaceBeforePunct) { }
+
+    /**
+     * Repeated random tokens: each sequence is an optional random-length random prefix, then a random
+     * block of {@code blockLen} tokens repeated {@code repeats} times.
+     */
+    public record Synthetic(int vocab, int blockLen, int repeats, int maxPrefix,
+                            int trainSequences, int valSequences, int testSequences) { }
+}

@@ -140,7 +140,8 @@ public final class SweepExecutor {
         }
         SweepState end = store.read().orElseThrow();
         boolean complete = end.trials.size() >= spec.count() && end.trials.stream()
-                .filter(t -> t.index < spec.count()).allMatch(t -> t.status.ended());
+                .filter(t -> t.index < spec.count())
+                .allMatch(t -> t.status == TrialStatus.FINISHED || t.status == TrialStatus.KILLED);
         SweepReport.write(spec, end, store.dir(), tracker, log);
         tracker.close(complete && !stopping.get());
         return end;

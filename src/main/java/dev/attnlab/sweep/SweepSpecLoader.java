@@ -48,7 +48,10 @@ public final class SweepSpecLoader {
     private static final Set<String> PARAM_KEYS = Set.of("values", "value", "min", "max", "distribution", "q");
     private static final Set<String> HYPERBAND_KEYS = Set.of("type", "min_iter", "eta");
 
-    private final List<String> problems = new ArrayList<>();
+    /** Problems found so far, reported in file order. */
+    private final List<Problem> problems = new ArrayList<>();
+
+    private record Problem(int line, int column, String text) { }
     private final Path file;
     private final StandardConstructor constructor;
 
@@ -91,7 +94,9 @@ public final class SweepSpecLoader {
         }
         SweepSpec spec = loader.read(map);
         if (!loader.problems.isEmpty()) {
-            throw new SweepSpecException(loader.problems);
+            throw new SweepSpecException(loader.problems.stream()
+                    .sorted(java.util.Comparator.comparingInt(Problem::line).thenComparingInt(Problem::column))
+                    .map(Problem::text).toList());
         }
         return spec;
     }
@@ -392,8 +397,15 @@ public final class SweepSpecLoader {
         return null;
     }
 
+    /** The node's Java value, or null (reported) for what safe loading refuses, e.g. a custom tag. */
     private Object construct(Node node) {
-        return constructor.constructSingleDocument(Optional.of(node));
+        try {
+            return constructor.constructSingleDocument(Optional.of(node));
+        } catch (YamlEngineException e) {
+            problem(node, "(value)", "not allowed: " + e.getMessage().lines().findFirst().orElse("")
+                    + " (sweep specs take plain values, no YAML tags)");
+            return null;
+        }
     }
 
     private String string(Node node, String where) {
@@ -495,8 +507,10 @@ public final class SweepSpecLoader {
     }
 
     private void problem(Node node, String key, String message) {
-        String where = node.getStartMark().map(this::at).orElse(file.toString());
-        problems.add(where + ": " + key + ": " + message);
+        Optional<Mark> mark = node.getStartMark();
+        String where = mark.map(this::at).orElse(file.toString());
+        problems.add(new Problem(mark.map(Mark::getLine).orElse(0), mark.map(Mark::getColumn).orElse(0),
+                where + ": " + key + ": " + message));
     }
 
     private String at(Mark mark) {

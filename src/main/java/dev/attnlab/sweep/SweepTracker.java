@@ -28,7 +28,10 @@ public interface SweepTracker extends AutoCloseable {
 
     void logArtifact(Path file, String artifactDir);
 
-    /** Ends the parent run: FINISHED when every trial ended, else left RUNNING for a resume. */
+    /**
+     * Ends the parent run: FINISHED when every trial finished or was killed, else FAILED (crashed or
+     * interrupted trials remain; a resume reopens the run).
+     */
     void close(boolean sweepComplete);
 
     @Override

@@ -288,7 +288,7 @@ public final class SweepExecutor {
         overrides.put("train.threads", threads);
         overrides.put("tracking.run_name", spec.name() + "-" + trial.name);
         TrialRunner.Request request = new TrialRunner.Request(spec.experiment(), trial.name, overrides, threads,
-                tags(trial), store.dir().resolve("trials").resolve(trial.name));
+                tags(trial), store.dir().resolve("trials").resolve(trial.name).resolve("attempt-" + trial.attempts));
         String[] stopReason = new String[1];
         TrialRunner.Listener listener = new TrialRunner.Listener() {
             @Override

@@ -75,7 +75,7 @@ public final class SweepExecutor {
      * @return the final state
      */
     public SweepState run(boolean requireExisting) throws SweepSpecException, InterruptedException {
-        String spaceHash = spaceHash(spec);
+        String spaceHash = spaceHash(spec, fixedOverrides);
         List<String> problem = new ArrayList<>();
         SweepState state = store.transact(s -> {
             if (s == null) {
@@ -92,7 +92,7 @@ public final class SweepExecutor {
                 return s;
             }
             if (!spaceHash.equals(s.spaceHash)) {
-                problem.add(spec.file() + ": the search space (experiment, method, metric, parameters or seed) changed"
+                problem.add(spec.file() + ": the search space (experiment, method, metric, parameters, seed or --set) changed"
                         + " since sweep '" + spec.name() + "' started in " + store.dir()
                         + ": give the sweep a new 'name:', or move that folder away to start over");
                 return null;
@@ -366,8 +366,8 @@ public final class SweepExecutor {
     }
 
     /** Hash of what defines the trials: a changed hash means the saved trials belong to another sweep. */
-    static String spaceHash(SweepSpec spec) {
-        String canonical = String.join("\n",
+    static String spaceHash(SweepSpec spec, Map<String, Object> fixedOverrides) {
+        String canonical = String.join("\n", new java.util.TreeMap<>(fixedOverrides).toString(),
                 spec.file().toAbsolutePath().getParent().relativize(spec.experiment()).toString(),
                 spec.method().name(), spec.metric().toString(), spec.parameters().toString(),
                 Long.toString(spec.seed()));

@@ -58,6 +58,11 @@ public record SweepSpec(
      */
     public record Hyperband(int minIter, int eta) { }
 
+    /** This spec under another name (its own folder, state and parent run). */
+    public SweepSpec withName(String newName) {
+        return new SweepSpec(newName, file, experiment, method, metric, parameters, count, seed, earlyTerminate, parallel);
+    }
+
     /** This spec with the command line's {@code --count} / {@code --parallel} applied (0 = keep). */
     public SweepSpec withOverrides(int newCount, int newParallel) {
         return new SweepSpec(name, file, experiment, method, metric, parameters,

@@ -10,7 +10,8 @@ import java.util.Map;
 /**
  * Stands in for {@code attnlab run SPEC --set k=v ...} in process tests: logs a val/loss curve
  * through {@link TrialEnvironment#reporting}, as the runner does, and records what it was given
- * in the file named by {@code -Dfake.out}. {@code --set fake.crash=true} exits with code 3.
+ * in the file named by {@code -Dfake.out}; {@code train.steps} sets the number of evaluations.
+ * {@code --set fake.crash=true} exits with code 3.
  */
 public final class FakeTrialMain {
 
@@ -34,7 +35,7 @@ public final class FakeTrialMain {
             System.err.println("boom: the fake trial crashed");
             System.exit(3);
         }
-        int evals = Integer.parseInt(sets.getOrDefault("fake.evals", "3"));
+        int evals = Integer.parseInt(sets.getOrDefault("train.steps", "3"));
         double lr = Double.parseDouble(sets.getOrDefault("train.lr", "0.001"));
         try (Tracker tracker = TrialEnvironment.reporting(Tracker.NONE, System.getenv())) {
             for (int e = 1; e <= evals; e++) {

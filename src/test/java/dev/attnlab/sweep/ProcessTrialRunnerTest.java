@@ -37,7 +37,7 @@ class ProcessTrialRunnerTest {
     void aFinishedTrialReportsItsMetricsAndGetsItsThreadsAndTags() throws Exception {
         List<Double> seen = new ArrayList<>();
         long[] pid = new long[1];
-        TrialRunner.Result r = runner().run(request(Map.of("train.lr", 0.001, "fake.evals", 4)), new TrialRunner.Listener() {
+        TrialRunner.Result r = runner().run(request(Map.of("train.lr", 0.001, "train.steps", 4)), new TrialRunner.Listener() {
             @Override
             public void started(long p) {
                 pid[0] = p;
@@ -58,7 +58,7 @@ class ProcessTrialRunnerTest {
         Map<String, Object> args = SweepStore.JSON.readValue(dir.resolve("seen.json").toFile(), Map.class);
         assertEquals("run", args.get("command"));
         assertEquals(dir.resolve("base.yaml").toString(), args.get("spec"));
-        assertEquals(Map.of("train.lr", "0.001", "fake.evals", "4", "train.threads", "1"), args.get("sets"));
+        assertEquals(Map.of("train.lr", "0.001", "train.steps", "4", "train.threads", "1"), args.get("sets"));
         assertEquals("1", args.get("omp"));
         assertEquals(Map.of("mlflow.parentRunId", "abc123", "attnlab.trial", "trial-0000"), args.get("tags"));
         assertTrue(Files.readString(dir.resolve("t/command.txt")).contains("run " + dir.resolve("base.yaml") + " --set train.lr=0.001"));
@@ -69,7 +69,7 @@ class ProcessTrialRunnerTest {
         long[] pid = new long[1];
         int[] reports = new int[1];
         long t0 = System.nanoTime();
-        TrialRunner.Result r = runner().run(request(Map.of("fake.evals", 1000)), new TrialRunner.Listener() {
+        TrialRunner.Result r = runner().run(request(Map.of("train.steps", 1000)), new TrialRunner.Listener() {
             @Override
             public void started(long p) {
                 pid[0] = p;

@@ -177,6 +177,7 @@ public final class SweepExecutor {
                 t.status = TrialStatus.PENDING;
                 t.owner = null;
                 t.pid = null;
+                t.pidStart = null;
                 // rung records of the crashed attempt no longer describe a live trial
                 s.rungs.values().forEach(r -> r.remove(t.name));
             }
@@ -184,8 +185,10 @@ public final class SweepExecutor {
     }
 
     private void endOrphan(SweepState.Trial t) {
-        if (t.pid != null) {
-            ProcessHandle.of(t.pid).ifPresent(p -> {
+        if (t.pid != null && t.pidStart != null) {
+            ProcessHandle.of(t.pid)
+                    .filter(p -> p.info().startInstant().map(Object::toString).orElse("").equals(t.pidStart))
+                    .ifPresent(p -> {
                 log.warn("ending " + t.name + "'s process " + t.pid + ", left behind by a sweep process that died");
                 p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly();
@@ -293,7 +296,11 @@ public final class SweepExecutor {
         TrialRunner.Listener listener = new TrialRunner.Listener() {
             @Override
             public void started(long pid) {
-                update(trial, t -> t.pid = pid);
+                String start = ProcessHandle.of(pid).flatMap(h -> h.info().startInstant()).map(Object::toString).orElse(null);
+                update(trial, t -> {
+                    t.pid = pid;
+                    t.pidStart = start;
+                });
             }
 
             @Override
@@ -355,6 +362,7 @@ public final class SweepExecutor {
             }
             t.endedAt = SweepStore.now();
             t.pid = null;
+            t.pidStart = null;
         });
     }
 

@@ -39,6 +39,8 @@ public final class SweepState {
         public String owner;
         /** The trial's own process, to end an orphan after the sweep process died. */
         public Long pid;
+        /** When that process started: a pid alone may since belong to another process. */
+        public String pidStart;
         public String startedAt;
         public String endedAt;
         /** Why it crashed or was killed. */

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * How a sweep talks to the {@code attnlab run} process of one of its trials, through two
@@ -23,9 +24,9 @@ import java.util.Map;
  *       trial ids ({@link #runTags});</li>
  *   <li>{@value #METRIC_REPORT}: a file to which every metric the run logs is appended as one JSON
  *       line {@code {"key": ..., "value": ..., "step": ...}}, so the sweep sees evaluations as they
- *       happen and can stop the trial at a hyperband rung ({@link #reporting}).</li>
+ *       happen and can stop the trial at a hyperband rung ({@link #metricReport}).</li>
  * </ul>
- * Outside a sweep neither variable is set and both methods change nothing.
+ * Outside a sweep neither variable is set and both methods give nothing.
  */
 public final class TrialEnvironment {
 
@@ -57,19 +58,21 @@ public final class TrialEnvironment {
         }
     }
 
-    /** {@code tracker}, also reporting metrics to the sweep when run as a trial; else {@code tracker} itself. */
-    public static Tracker reporting(Tracker tracker, Map<String, String> env) {
+    /**
+     * When run as a sweep trial: a tracker that observes the run and appends every metric to the
+     * sweep's report file (pass it to the runner as an observer, beside the real trackers).
+     * Empty outside a sweep.
+     */
+    public static Optional<Tracker> metricReport(Map<String, String> env) {
         String file = env.get(METRIC_REPORT);
-        return file == null || file.isBlank() ? tracker : new ReportingTracker(tracker, Path.of(file));
+        return file == null || file.isBlank() ? Optional.empty() : Optional.of(new MetricReport(Path.of(file)));
     }
 
-    /** Forwards everything; appends each metric as a JSON line (one write per line, so readers never see half a line). */
-    private static final class ReportingTracker implements Tracker {
-        private final Tracker inner;
+    /** Appends each metric as a JSON line, one write per line, so the reader never sees half a line. */
+    private static final class MetricReport implements Tracker {
         private final FileChannel out;
 
-        ReportingTracker(Tracker inner, Path file) {
-            this.inner = inner;
+        MetricReport(Path file) {
             try {
                 this.out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
             } catch (IOException e) {
@@ -79,12 +82,10 @@ public final class TrialEnvironment {
 
         @Override
         public void logParams(Map<String, String> params) {
-            inner.logParams(params);
         }
 
         @Override
         public void logMetric(String key, double value, long step) {
-            inner.logMetric(key, value, step);
             Map<String, Object> line = new LinkedHashMap<>();
             line.put("key", key);
             line.put("value", Double.isFinite(value) ? value : String.valueOf(value));
@@ -101,29 +102,22 @@ public final class TrialEnvironment {
 
         @Override
         public void setTag(String key, String value) {
-            inner.setTag(key, value);
         }
 
         @Override
         public void logArtifact(Path file, String artifactDir) {
-            inner.logArtifact(file, artifactDir);
         }
 
         @Override
         public void flush() {
-            inner.flush();
         }
 
         @Override
         public void close() {
             try {
-                inner.close();
-            } finally {
-                try {
-                    out.close();
-                } catch (IOException ignored) {
-                    // nothing left to write
-                }
+                out.close();
+            } catch (IOException ignored) {
+                // every line was written when it was logged
             }
         }
     }

@@ -9,7 +9,7 @@ import java.util.Map;
 
 /**
  * Stands in for {@code attnlab run SPEC --set k=v ...} in process tests: logs a val/loss curve
- * through {@link TrialEnvironment#reporting}, as the runner does, and records what it was given
+ * through {@link TrialEnvironment#metricReport}, as the runner does, and records what it was given
  * in the file named by {@code -Dfake.out}; {@code train.steps} sets the number of evaluations.
  * {@code --set fake.crash=true} exits with code 3.
  */
@@ -37,7 +37,7 @@ public final class FakeTrialMain {
         }
         int evals = Integer.parseInt(sets.getOrDefault("train.steps", "3"));
         double lr = Double.parseDouble(sets.getOrDefault("train.lr", "0.001"));
-        try (Tracker tracker = TrialEnvironment.reporting(Tracker.NONE, System.getenv())) {
+        try (Tracker tracker = TrialEnvironment.metricReport(System.getenv()).orElse(Tracker.NONE)) {
             for (int e = 1; e <= evals; e++) {
                 tracker.logMetric("train/loss", 9.0, e * 10L);
                 tracker.logMetric("val/loss", 1.0 + Math.abs(Math.log10(lr) + 3) + 1.0 / e, e * 10L);

@@ -61,7 +61,9 @@ class ProcessTrialRunnerTest {
         assertEquals(Map.of("train.lr", "0.001", "train.steps", "4", "train.threads", "1"), args.get("sets"));
         assertEquals("1", args.get("omp"));
         assertEquals(Map.of("mlflow.parentRunId", "abc123", "attnlab.trial", "trial-0000"), args.get("tags"));
-        assertTrue(Files.readString(dir.resolve("t/command.txt")).contains("run " + dir.resolve("base.yaml") + " --set train.lr=0.001"));
+        String command = Files.readString(dir.resolve("t/command.txt"));
+        assertTrue(command.contains(FakeTrialMain.class.getName() + " run " + dir.resolve("base.yaml") + " --set "), command);
+        assertTrue(command.contains(" --set train.lr=0.001") && command.contains(" --set train.threads=1"), command);
     }
 
     @Test

@@ -111,9 +111,9 @@ public final class ConsoleProgress implements Progress {
             if (total > 0) {
                 int filled = (int) Math.min(BAR_WIDTH, done * BAR_WIDTH / total);
                 s.append('[').append("#".repeat(filled)).append(".".repeat(BAR_WIDTH - filled)).append("] ")
-                        .append(String.format(Locale.ROOT, "%3d%% %d/%d ", done * 100 / total, done, total));
+                        .append(String.format(Locale.ROOT, "%3d%% %d/%d %s, ", done * 100 / total, done, total, unit));
             } else {
-                s.append(done).append(' ').append(unit).append(' ');
+                s.append(done).append(' ').append(unit).append(", ");
             }
             s.append(rate(now));
             if (!status.isEmpty()) {

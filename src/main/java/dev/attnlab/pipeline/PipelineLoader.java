@@ -71,16 +71,16 @@ public final class PipelineLoader {
                     "expected a non-empty list of stages ({name, reads, inputs})"));
             throw new SpecException(problems);
         }
-        // Positions of list items are not tracked by SafeYaml; the stages list position is close enough.
-        String at = doc.where().get("stages");
         List<PipelineDefinition.StageNode> stages = new ArrayList<>();
         Set<String> names = new HashSet<>();
-        for (Object item : list) {
+        for (int i = 0; i < list.size(); i++) {
+            Object item = list.get(i);
+            String at = doc.where().getOrDefault("stages[" + i + "]", label);
             if (!(item instanceof Map<?, ?> m) || !(m.get("name") instanceof String stageName)) {
                 problems.add(new SpecProblem(at, "stages", "each stage needs a name: {name: x, reads: [...], inputs: [...]}"));
                 continue;
             }
-            String where = at + " (stage '" + stageName + "')";
+            String where = at;
             for (Object k : m.keySet()) {
                 if (!Set.of("name", "reads", "inputs").contains(k)) {
                     problems.add(new SpecProblem(where, "stages." + stageName + "." + k,

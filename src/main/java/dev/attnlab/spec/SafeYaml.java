@@ -44,7 +44,7 @@ import java.util.Optional;
  *
  * <p>Values become plain Java: {@code Map<String,Object>} (insertion order), {@code List<Object>},
  * String, Long, Double, Boolean or null. {@link Doc#where} maps each key path ("train.lr") to the
- * position of its value; {@link Doc#keyWhere} to the position of the key itself.
+ * position of its value ("stages[2]" for list items); {@link Doc#keyWhere} to the position of the key itself.
  */
 public final class SafeYaml {
 
@@ -182,7 +182,9 @@ public final class SafeYaml {
         if (node instanceof SequenceNode s) {
             List<Object> out = new ArrayList<>();
             for (Node item : s.getValue()) {
-                out.add(convert(item, path, label, new HashMap<>(), new HashMap<>(), problems));
+                String itemPath = path + "[" + out.size() + "]";
+                where.put(itemPath, at(label, item.getStartMark()));
+                out.add(convert(item, itemPath, label, where, keyWhere, problems));
             }
             return out;
         }

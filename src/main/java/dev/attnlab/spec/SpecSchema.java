@@ -211,7 +211,8 @@ public final class SpecSchema {
                 .append("Keys are snake_case. A key left out takes its default. `null` (an empty value) means the default.\n\n")
                 .append("| key | type | default | allowed | meaning |\n|---|---|---|---|---|\n");
         for (Key k : KEYS) {
-            String def = k.required ? "*(required)*" : k.type == Type.SECTION ? "" : "`" + render(k.defaultValue) + "`";
+            String def = k.required ? "*(required)*" : k.type == Type.SECTION ? ""
+                    : k.defaultValue == null ? "*(none)*" : "`" + render(k.defaultValue) + "`";
             String allowed = !k.allowed.isEmpty() ? String.join(" \\| ", k.allowed) : k.range();
             s.append("| `").append(k.path).append("` | ").append(k.type.label).append(" | ").append(def)
                     .append(" | ").append(allowed).append(" | ").append(k.meaning.replace("|", "\\|")).append(" |\n");

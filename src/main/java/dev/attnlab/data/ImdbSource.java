@@ -6,7 +6,6 @@ import org.apache.commons.csv.CSVRecord;
 
 import java.io.IOException;
 import java.io.Reader;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,16 +90,16 @@ public final class ImdbSource implements DocumentSource {
                         + "); the imdb csv layout is review,sentiment");
             }
             boolean hasLabel = p.getHeaderMap().containsKey("sentiment");
-            for (CSVRecord rec : p) {
+            for (CSVRecord rec : Csv.records(p, file)) {
                 if (!rec.isConsistent()) {
-                    throw new DataException(file + " line " + rec.getParser().getCurrentLineNumber()
+                    throw new DataException(file + " record " + rec.getRecordNumber()
                             + ": expected " + p.getHeaderNames().size() + " fields, found " + rec.size());
                 }
                 String label = hasLabel ? shortLabel(rec.get("sentiment")) : null;
                 sink.accept(Document.text(rec.get("review"), label));
             }
-        } catch (UncheckedIOException e) {
-            throw new DataException(file + ": not valid CSV (" + e.getCause().getMessage() + ")", e);
+        } catch (Csv.BadCsv e) {
+            throw e.data();
         }
     }
 

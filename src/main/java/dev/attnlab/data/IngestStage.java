@@ -119,16 +119,23 @@ public final class IngestStage implements Stage {
         manifest.put("counts", counts);
         manifest.put("max_documents", d.maxDocuments());
         manifest.put("max_lines", d.maxLines());
-        manifest.put("preprocess", Map.of("lowercase", d.preprocess().lowercase(), "strip_br", d.preprocess().stripBr(),
+        manifest.put("preprocess", ordered("lowercase", d.preprocess().lowercase(), "strip_br", d.preprocess().stripBr(),
                 "space_before_punct", d.preprocess().spaceBeforePunct()));
         if (synthetic) {
             DataSpec.Synthetic s = d.synthetic();
-            manifest.put("synthetic", Map.of("vocab", s.vocab(), "block_len", s.blockLen(), "repeats", s.repeats(),
+            manifest.put("synthetic", ordered("vocab", s.vocab(), "block_len", s.blockLen(), "repeats", s.repeats(),
                     "max_prefix", s.maxPrefix(), "reserved_id", SyntheticSource.RESERVED_ID));
         }
         manifest.put("source_hashes", hashes(src.files()));
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("manifest.json").toFile(), manifest);
         return manifest;
+    }
+
+    /** A map in the given key order (Map.of's order changes from one JVM run to the next; manifests must not). */
+    public static Map<String, Object> ordered(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) m.put((String) kv[i], kv[i + 1]);
+        return m;
     }
 
     /** Reads a split's first {@code cap} documents (after preprocessing; blank texts dropped). */

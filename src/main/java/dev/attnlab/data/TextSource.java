@@ -10,7 +10,6 @@ import org.apache.commons.csv.CSVRecord;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Reader;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,7 +81,7 @@ public final class TextSource implements DocumentSource {
                         + "); set data.text_column to one of them");
             }
             long n = 0;
-            for (CSVRecord rec : p) {
+            for (CSVRecord rec : Csv.records(p, file)) {
                 if (n++ >= limit) break;
                 if (!rec.isSet(column)) {
                     throw new DataException(file + " record " + rec.getRecordNumber() + ": has no value for column '" + column + "'");
@@ -90,8 +89,8 @@ public final class TextSource implements DocumentSource {
                 String t = rec.get(column);
                 if (!t.isBlank()) sink.accept(Document.text(t, null));
             }
-        } catch (UncheckedIOException e) {
-            throw new DataException(file + ": not valid CSV (" + e.getCause().getMessage() + ")", e);
+        } catch (Csv.BadCsv e) {
+            throw e.data();
         }
     }
 

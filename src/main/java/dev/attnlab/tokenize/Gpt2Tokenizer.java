@@ -40,8 +40,6 @@ public final class Gpt2Tokenizer implements Tokenizer {
     private Gpt2Tokenizer(Map<String, Integer> encoder, byte[] mergesFile, String identityHash) throws IOException {
         this.identityHash = identityHash;
         char[] byteToChar = byteToUnicode();
-        Map<Character, Integer> charToByte = new HashMap<>();
-        for (int b = 0; b < 256; b++) charToByte.put(byteToChar[b], b);
         int max = -1;
         for (int id : encoder.values()) max = Math.max(max, id);
         this.vocabSize = max + 1;

@@ -57,10 +57,11 @@ public final class TokenizeStage implements Stage {
         double seconds = (System.nanoTime() - t0) / 1e9;
         long tokens = 0;
         @SuppressWarnings("unchecked")
-        Map<String, Map<String, Long>> splits = (Map<String, Map<String, Long>>) manifest.get("splits");
-        for (Map.Entry<String, Map<String, Long>> e : splits.entrySet()) {
-            tokens += e.getValue().get("tokens");
-            ctx.tracker().logMetric("tokenize/tokens_" + e.getKey(), e.getValue().get("tokens"), 0);
+        Map<String, Map<String, Object>> splits = (Map<String, Map<String, Object>>) manifest.get("splits");
+        for (Map.Entry<String, Map<String, Object>> e : splits.entrySet()) {
+            long n = (Long) e.getValue().get("tokens");
+            tokens += n;
+            ctx.tracker().logMetric("tokenize/tokens_" + e.getKey(), n, 0);
         }
         ctx.tracker().logMetric("tokenize/tokens_per_s", tokens / Math.max(seconds, 1e-9), 0);
         ctx.tracker().logArtifact(ctx.outputDir().resolve(TokenizedData.MANIFEST), "tokenize");
@@ -144,7 +145,7 @@ public final class TokenizeStage implements Stage {
                         task.status(String.format("%,.0f tok/s", tokens / Math.max(s, 1e-9)));
                     }
                 }
-                splits.put(split, Map.of("tokens", w.tokens(), "documents", (long) w.documents()));
+                splits.put(split, IngestStage.ordered("tokens", w.tokens(), "documents", (long) w.documents()));
             }
         }
         if (!splits.containsKey("train")) throw new IOException(in + ": no train.jsonl to tokenize");
@@ -160,7 +161,7 @@ public final class TokenizeStage implements Stage {
         Map<String, String> hashes = new LinkedHashMap<>();
         im.path("source_hashes").fields().forEachRemaining(e -> hashes.put(e.getKey(), e.getValue().asText()));
         m.put("source_hashes", hashes);
-        m.put("ingest", Map.of("source", im.path("source").asText(), "variant", im.path("variant").asText()));
+        m.put("ingest", IngestStage.ordered("source", im.path("source").asText(), "variant", im.path("variant").asText()));
         m.put("tokenizer_hash", none ? Hashing.sha256(("none;vocab=" + vocab).getBytes(StandardCharsets.UTF_8)) : tok.identityHash());
         om.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve(TokenizedData.MANIFEST).toFile(), m);
         return m;

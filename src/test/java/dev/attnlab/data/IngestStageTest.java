@@ -245,6 +245,11 @@ class IngestStageTest {
         b.textColumn = "body";
         e = assertThrows(DataException.class, () -> ingest(b.build(), 0, tmp.resolve("o2")));
         assertTrue(e.getMessage().contains("a.jsonl line 2"), e.getMessage());
+        Files.writeString(tmp.resolve("bad.csv"), "text\n\"ok\"\n\"unterminated\n");
+        b.path = tmp.resolve("bad.csv").toString();
+        b.textColumn = "text";
+        e = assertThrows(DataException.class, () -> ingest(b.build(), 0, tmp.resolve("o4")));
+        assertTrue(e.getMessage().contains("bad.csv") && e.getMessage().contains("not valid CSV"), e.getMessage());
         b.path = tmp.resolve("missing.txt").toString();
         e = assertThrows(DataException.class, () -> ingest(b.build(), 0, tmp.resolve("o3")));
         assertTrue(e.getMessage().contains("data.path") && e.getMessage().contains("missing.txt"), e.getMessage());

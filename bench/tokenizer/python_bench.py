@@ -28,6 +28,7 @@ def checksum(id_lists):
 
 def main():
     vocab_dir, csv_path, reps = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    only = sys.argv[4:]  # implementation names to run (default: all)
     with open(csv_path, newline="", encoding="utf-8") as f:
         texts = [row["review"] for row in csv.DictReader(f)]
     nbytes = sum(len(t.encode("utf-8")) for t in texts)
@@ -49,6 +50,8 @@ def main():
         "hf_tokenizers": lambda: (lambda tok: lambda: [e.ids for e in tok.encode_batch(texts, add_special_tokens=False)])(make_hf()),
     }
     for name, factory in impls.items():
+        if only and name not in only:
+            continue
         for rep in range(reps):
             run = factory()  # fresh instance per repetition (tiktoken/HF keep no cross-call word cache anyway)
             t0 = time.perf_counter()

@@ -31,7 +31,13 @@ export OMP_NUM_THREADS=1 RAYON_NUM_THREADS=1 TOKENIZERS_PARALLELISM=false
 # one core for the JVM's compiler threads as well as the work would flatter it: pin to one CPU
 pin=""
 command -v taskset >/dev/null && pin="taskset -c 0"
-echo "host: $(getconf _NPROCESSORS_ONLN) cores, shared with other work; $reps repetitions each; best run counts" >&2
-$pin java -Xmx2g -XX:+UseSerialGC -cp "$cp" "$here/Gpt2Bench.java" "$vocab" "$csv" "$reps" | tee -a "$out"
-$pin "$venv/bin/python" "$here/python_bench.py" "$vocab" "$csv" "$reps" | tee -a "$out"
+echo "host: $(getconf _NPROCESSORS_ONLN) cores, shared with other work; $reps rounds" >&2
+# Rounds alternate the implementations so that all of them see the same background load;
+# each round is a fresh process per implementation (the JVM warms up on 5,000 reviews first).
+for round in $(seq 1 "$reps"); do
+  echo "round $round/$reps, load average: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+  $pin java -Xmx2g -XX:+UseSerialGC -cp "$cp" "$here/Gpt2Bench.java" "$vocab" "$csv" 1 | sed "s/\"rep\": 0/\"rep\": $round/" | tee -a "$out"
+  $pin "$venv/bin/python" "$here/python_bench.py" "$vocab" "$csv" 1 tiktoken | sed "s/\"rep\": 0/\"rep\": $round/" | tee -a "$out"
+  $pin "$venv/bin/python" "$here/python_bench.py" "$vocab" "$csv" 1 hf_tokenizers | sed "s/\"rep\": 0/\"rep\": $round/" | tee -a "$out"
+done
 "$venv/bin/python" "$here/summarize.py" "$out"

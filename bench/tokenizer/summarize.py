@@ -15,5 +15,14 @@ for name, b in best.items():
     print(f"{name:<15}{b['mb_per_s']:>9.2f}{b['tokens_per_s']:>13,.0f}{b['seconds']:>9.2f}  {runs:<18}{b['tokens']:>10,}  {same}")
 if ref:
     for name, b in best.items():
-        if name != "attnlab":
-            print(f"attnlab / {name}: {ref['mb_per_s'] / b['mb_per_s']:.2f}x")
+        if name == "attnlab":
+            continue
+        # per-round ratios: both sides of a round ran back to back under similar background load
+        per_round = []
+        for r in rows:
+            if r["impl"] == name:
+                mine = [a for a in rows if a["impl"] == "attnlab" and a["rep"] == r["rep"]]
+                if mine:
+                    per_round.append(r["seconds"] / mine[0]["seconds"])
+        rounds = ", ".join(f"{x:.2f}" for x in per_round)
+        print(f"attnlab / {name}: best vs best {ref['mb_per_s'] / b['mb_per_s']:.2f}x; per round {rounds}")

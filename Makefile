@@ -1,0 +1,53 @@
+# attnlab: build, run experiments, test. `make help` lists the targets.
+SHELL := /bin/bash
+MVN ?= mvn -B
+NAME ?= induction-2l
+SPEC ?= experiments/$(NAME).yaml
+# Extra arguments for `attnlab run`, e.g. ARGS="--set train.steps=100 --force train"
+ARGS ?=
+# Stop after this stage (attnlab run --until)
+UNTIL ?=
+
+BUILD_STAMP := target/.build-stamp
+SOURCES := pom.xml $(shell find src -type f 2>/dev/null)
+
+# Hooks for other parts of the project: included makefiles append prerequisites here
+# (mlflow/mlflow.mk adds mlflow-up, so tests and experiments find a tracking server).
+TEST_DEPS ?=
+EXPERIMENT_DEPS ?=
+-include mlflow/mlflow.mk
+
+.PHONY: all build experiment validate list test clean help
+
+all: build
+
+help:
+	@echo "make build                   build the jar and copy its dependencies to target/lib (when sources changed)"
+	@echo "make experiment [NAME=...]   run experiments/NAME.yaml (default induction-2l); ARGS=... UNTIL=stage"
+	@echo "make validate                check every spec in experiments/"
+	@echo "make list                    experiments and which of their stages are cached"
+	@echo "make test                    build, then run every test (mvn -B test)"
+	@echo "make clean                   remove build output (not runs/ nor the stage cache)"
+
+build: $(BUILD_STAMP)
+
+$(BUILD_STAMP): $(SOURCES)
+	$(MVN) -q package -DskipTests
+	rm -rf target/lib
+	$(MVN) -q dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=target/lib
+	touch $@
+
+experiment: build $(EXPERIMENT_DEPS)
+	bin/attnlab run $(SPEC) $(if $(UNTIL),--until $(UNTIL)) $(ARGS)
+
+validate: build
+	bin/attnlab validate experiments/*.yaml
+
+list: build
+	bin/attnlab list
+
+test: build $(TEST_DEPS)
+	$(MVN) test
+
+clean:
+	rm -rf target

@@ -1,0 +1,51 @@
+package dev.attnlab.pipeline;
+
+import dev.attnlab.spec.CanonicalJson;
+import dev.attnlab.spec.ExperimentSpec;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Cache keys: sha256 of the canonical JSON of (stage name, stage version, each spec section the
+ * stage reads, each input stage's key). A stage's key therefore changes exactly when its own
+ * sections, its implementation version, or anything upstream changes.
+ */
+public final class CacheKeys {
+
+    private CacheKeys() { }
+
+    /** Keys for {@code stages} (in dependency order); {@code versions} gives each stage's version. */
+    public static Map<String, String> compute(ExperimentSpec spec, List<PipelineDefinition.StageNode> stages,
+                                              Map<String, Integer> versions) {
+        Map<String, String> keys = new LinkedHashMap<>();
+        for (PipelineDefinition.StageNode s : stages) {
+            keys.put(s.name(), key(spec, s, versions.get(s.name()), keys));
+        }
+        return keys;
+    }
+
+    public static String key(ExperimentSpec spec, PipelineDefinition.StageNode stage, int version,
+                             Map<String, String> inputKeys) {
+        Map<String, Object> reads = new TreeMap<>();
+        for (String section : stage.reads()) {
+            reads.put(section, spec.resolved().get(section));
+        }
+        Map<String, Object> inputs = new TreeMap<>();
+        for (String in : stage.inputs()) {
+            String k = inputKeys.get(in);
+            if (k == null) {
+                throw new IllegalStateException("key of input '" + in + "' is needed before stage '" + stage.name() + "'");
+            }
+            inputs.put(in, k);
+        }
+        Map<String, Object> material = new TreeMap<>();
+        material.put("stage", stage.name());
+        material.put("version", version);
+        material.put("reads", reads);
+        material.put("inputs", inputs);
+        return CanonicalJson.sha256(CanonicalJson.write(material));
+    }
+}

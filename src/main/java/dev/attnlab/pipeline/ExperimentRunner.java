@@ -1,0 +1,413 @@
+package dev.attnlab.pipeline;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.attnlab.spec.CanonicalJson;
+import dev.attnlab.spec.ExperimentSpec;
+import dev.attnlab.spec.SpecException;
+import dev.attnlab.spec.SpecLoader;
+import dev.attnlab.spec.SpecProblem;
+import dev.attnlab.tracking.RecordingTracker;
+import dev.attnlab.tracking.RunDirTracker;
+import dev.attnlab.tracking.TeeTracker;
+import dev.attnlab.tracking.Tracker;
+import dev.attnlab.tracking.TrackerBackend;
+import org.snakeyaml.engine.v2.api.Dump;
+import org.snakeyaml.engine.v2.api.DumpSettings;
+import org.snakeyaml.engine.v2.common.FlowStyle;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Runs an experiment: plans the pipeline, creates the run directory, then for each stage either
+ * replays a verified cache entry or runs the stage into a temporary directory and publishes it to
+ * the cache. Everything the stages log goes to the run directory and, when configured, to a remote
+ * tracking backend.
+ *
+ * <p>Run directory {@code runs/<spec name>/<UTC timestamp>/}: {@code spec.yaml} (resolved),
+ * {@code spec.json} (the canonical tree), {@code source/} (the spec file and what it extends),
+ * {@code manifest.json} (stage keys, cache hits, timings, status; rewritten after every stage),
+ * {@code run.log}, and the run-directory tracker's {@code params.json}, {@code tags.json},
+ * {@code metrics.jsonl}, {@code artifacts/}.
+ */
+public final class ExperimentRunner {
+
+    public static final String MANIFEST = "manifest.json";
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final DateTimeFormatter RUN_ID =
+            DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+    private static final Set<String> WARNED_BACKENDS = ConcurrentHashMap.newKeySet();
+
+    private final StageRegistry registry;
+    private final ProjectLayout layout;
+    private final List<TrackerBackend> backends;
+
+    public ExperimentRunner(StageRegistry registry, ProjectLayout layout, List<TrackerBackend> backends) {
+        this.registry = registry;
+        this.layout = layout;
+        this.backends = List.copyOf(backends);
+    }
+
+    public ProjectLayout layout() { return layout; }
+
+    /** Loads and checks the spec's pipeline and computes the keys; no side effects. */
+    public RunPlan plan(ExperimentSpec spec, String until) {
+        PipelineDefinition pipeline = PipelineLoader.load(layout.pipelinesDir(), spec.pipeline());
+        return RunPlan.of(spec, pipeline, registry, until);
+    }
+
+    /**
+     * Runs {@code spec}. Configuration problems (pipeline, --force/--until names, stages without an
+     * implementation) are thrown before anything is written; once the run directory exists, the
+     * outcome — including a failing stage — is returned.
+     */
+    public RunResult run(ExperimentSpec spec, RunOptions options) {
+        RunPlan plan = plan(spec, options.until());
+        if (!plan.missing().isEmpty()) {
+            String first = plan.missing().get(0);
+            throw new StageUnavailableException("stage '" + first + "' of pipeline " + plan.pipeline().name()
+                    + " is not available in this build: no class listed in " + StageRegistry.SERVICE_FILE
+                    + " is named '" + first + "' (available: "
+                    + (registry.names().isEmpty() ? "none" : String.join(", ", registry.names())) + ")."
+                    + plan.longestAvailablePrefix().map(s -> " Run the stages before it with --until " + s + ".")
+                    .orElse(""));
+        }
+        for (String f : options.force()) {
+            if (!plan.pipeline().stageNames().contains(f)) {
+                throw new SpecException(List.of(new SpecProblem("--force " + f, "", "no stage '" + f
+                        + "' in pipeline " + plan.pipeline().name() + " (stages: "
+                        + String.join(", ", plan.pipeline().stageNames()) + ")")));
+            }
+        }
+        Set<String> forced = RunPlan.downstream(plan.pipeline(), options.force());
+        Path runDir = createRunDir(spec.name());
+        return new Execution(spec, plan, forced, options, runDir).run();
+    }
+
+    private Path createRunDir(String name) {
+        Path parent = layout.runsDir().resolve(name);
+        String stamp = RUN_ID.format(Instant.now());
+        try {
+            Files.createDirectories(parent);
+            for (int i = 0; ; i++) {
+                Path dir = parent.resolve(i == 0 ? stamp : stamp + "-" + i);
+                try {
+                    return Files.createDirectory(dir);
+                } catch (FileAlreadyExistsException e) {
+                    // another run started in the same second (parallel sweep trials): take the next suffix
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a run directory under " + parent, e);
+        }
+    }
+
+    /** One run in progress; the shutdown hook and the main thread share its end-of-run bookkeeping. */
+    private final class Execution {
+        private final ExperimentSpec spec;
+        private final RunPlan plan;
+        private final Set<String> forced;
+        private final RunOptions options;
+        private final Path runDir;
+        private final Instant started = Instant.now();
+        private final List<RunResult.StageOutcome> outcomes = new ArrayList<>();
+        private FileRunLog log;
+        private Tracker tracker;
+        private String runningStage;
+        private boolean finished;
+
+        Execution(ExperimentSpec spec, RunPlan plan, Set<String> forced, RunOptions options, Path runDir) {
+            this.spec = spec;
+            this.plan = plan;
+            this.forced = forced;
+            this.options = options;
+            this.runDir = runDir;
+        }
+
+        RunResult run() {
+            Thread hook = new Thread(this::onShutdown, "attnlab-run-shutdown");
+            try {
+                log = new FileRunLog(runDir.resolve("run.log"), options.console());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create " + runDir.resolve("run.log"), e);
+            }
+            Runtime.getRuntime().addShutdownHook(hook);
+            try {
+                return execute();
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException ignored) {
+                    // the JVM is already shutting down; the hook does the bookkeeping
+                }
+            }
+        }
+
+        private RunResult execute() {
+            StageCache stageCache = new StageCache(layout.cacheDir(), log);
+            Map<String, Path> outputs = new HashMap<>();
+            try {
+                log.info("run " + spec.name() + " -> " + layout.root().relativize(runDir)
+                        + " (pipeline " + plan.pipeline().name() + ", cache " + layout.cacheDir() + ")");
+                stageCache.removeOrphans();
+                writeSpecFiles();
+                tracker = openTrackers();
+                writeManifest("running", null);
+                for (PipelineDefinition.StageNode node : plan.stages()) {
+                    runStage(stageCache, node, outputs);
+                }
+                return finish(RunResult.Status.COMPLETED, null);
+            } catch (StageFailure f) {
+                Throwable cause = f.getCause();
+                boolean interrupted = cause instanceof InterruptedException || Thread.currentThread().isInterrupted();
+                String message = "stage '" + f.stage + "' " + (interrupted ? "was interrupted" : "failed") + ": "
+                        + describe(cause) + ". Full trace: " + runDir.resolve("run.log");
+                log.error(message, cause);
+                return finish(interrupted ? RunResult.Status.INTERRUPTED : RunResult.Status.FAILED, message);
+            } catch (IOException | RuntimeException e) {
+                String message = "run failed: " + describe(e) + ". Full trace: " + runDir.resolve("run.log");
+                log.error(message, e);
+                return finish(RunResult.Status.FAILED, message);
+            }
+        }
+
+        private void runStage(StageCache stageCache, PipelineDefinition.StageNode node, Map<String, Path> outputs)
+                throws IOException {
+            Stage stage = registry.get(node.name()).orElseThrow();
+            String key = plan.keys().get(node.name());
+            Map<String, Path> inputs = new LinkedHashMap<>();
+            node.inputs().forEach(in -> inputs.put(in, outputs.get(in)));
+            long t0 = System.nanoTime();
+            String cacheState;
+            Path outputDir;
+            synchronized (this) {
+                runningStage = node.name();
+            }
+            try (AutoCloseable lock = stageCache.lock(node.name(), key)) {
+                Optional<StageCache.Entry> hit = forced.contains(node.name()) ? Optional.empty()
+                        : stageCache.lookup(node.name(), key);
+                if (hit.isPresent()) {
+                    hit.get().record().replay(tracker, hit.get().outputDir());
+                    cacheState = "hit";
+                    outputDir = hit.get().outputDir();
+                } else {
+                    log.info("stage " + node.name() + ": running" + (forced.contains(node.name()) ? " (forced)" : "")
+                            + " [key " + key.substring(0, 12) + "]");
+                    StageCache.Pending pending = stageCache.begin(node.name(), key, stage.version());
+                    RecordingTracker recorder = new RecordingTracker(tracker, pending.outputDir(), log);
+                    StageContext ctx = new StageContext(spec, Map.copyOf(inputs), pending.outputDir(), recorder,
+                            options.progress(), FileRunLog.prefixed(log, node.name()));
+                    try {
+                        stage.run(ctx);
+                        if (Thread.currentThread().isInterrupted()) {
+                            throw new InterruptedException("interrupted");
+                        }
+                        tracker.flush(); // remote trackers read artifact files before they move into the cache
+                        outputDir = pending.commit(recorder.record(), forced.contains(node.name())).outputDir();
+                    } catch (Throwable t) {
+                        pending.abandon();
+                        throw t;
+                    }
+                    cacheState = "miss";
+                }
+            } catch (IOException e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new StageFailure(node.name(), t);
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            outputs.put(node.name(), outputDir);
+            synchronized (this) {
+                runningStage = null;
+                outcomes.add(new RunResult.StageOutcome(node.name(), stage.version(), key, cacheState, seconds, outputDir));
+            }
+            tracker.setTag("stage." + node.name() + ".cache", cacheState);
+            tracker.setTag("stage." + node.name() + ".key", key);
+            tracker.flush();
+            log.info(String.format(Locale.ROOT, "stage %-10s %s in %.2f s", node.name(),
+                    cacheState.equals("hit") ? "cached" : "done  ", seconds));
+            writeManifest("running", null);
+        }
+
+        private Tracker openTrackers() {
+            Map<String, String> tags = new LinkedHashMap<>();
+            GitInfo git = GitInfo.of(layout.root());
+            tags.put("spec.name", spec.name());
+            tags.put("spec.hash", CanonicalJson.specHash(spec));
+            tags.put("spec.file", String.valueOf(spec.file()));
+            tags.put("git.commit", git.commit());
+            tags.put("git.dirty", Boolean.toString(git.dirty()));
+            tags.put("pipeline", plan.pipeline().name());
+            tags.put("attnlab.version", Version.get());
+            tags.putAll(options.extraTags());
+
+            Map<String, Tracker> secondaries = new LinkedHashMap<>();
+            openBackend(tags).ifPresent(t -> secondaries.put(spec.tracking().backend(), t));
+            for (int i = 0; i < options.observers().size(); i++) {
+                secondaries.put("observer-" + i, options.observers().get(i));
+            }
+            Tracker t = new TeeTracker(new RunDirTracker(runDir), secondaries, log);
+            tags.forEach(t::setTag);
+            t.logParams(CanonicalJson.flatten(spec.resolved()));
+            t.logArtifact(runDir.resolve("spec.yaml"), "spec");
+            try (var files = Files.list(runDir.resolve("source"))) {
+                files.sorted().forEach(f -> t.logArtifact(f, "spec/source"));
+            } catch (IOException e) {
+                log.warn("cannot list the spec sources: " + e.getMessage());
+            }
+            t.flush();
+            return t;
+        }
+
+        private Optional<Tracker> openBackend(Map<String, String> tags) {
+            String name = spec.tracking().backend();
+            if (name.equals("none")) {
+                return Optional.empty();
+            }
+            Optional<TrackerBackend> backend = backends.stream().filter(b -> b.name().equals(name)).findFirst();
+            if (backend.isEmpty()) {
+                if (WARNED_BACKENDS.add(name)) {
+                    log.warn("tracking backend '" + name + "' is not available in this build; tracking to the run "
+                            + "directory only (set tracking.backend: none to silence this)");
+                }
+                return Optional.empty();
+            }
+            try {
+                return Optional.of(backend.get().open(spec, runDir, Map.copyOf(tags), log));
+            } catch (Exception e) {
+                log.warn("cannot open tracking backend '" + name + "': " + describe(e)
+                        + "; tracking to the run directory only");
+                return Optional.empty();
+            }
+        }
+
+        private void writeSpecFiles() throws IOException {
+            DumpSettings settings = DumpSettings.builder().setDefaultFlowStyle(FlowStyle.BLOCK).build();
+            String yaml = "# resolved spec: every key with its default filled in"
+                    + (options.overrides().isEmpty() ? "" : "; overrides: " + String.join(" ", options.overrides()))
+                    + "\n" + new Dump(settings).dumpToString(spec.resolved());
+            Files.writeString(runDir.resolve("spec.yaml"), yaml);
+            Files.writeString(runDir.resolve("spec.json"), JSON.writeValueAsString(spec.resolved()));
+            Path source = Files.createDirectories(runDir.resolve("source"));
+            if (spec.file() != null && Files.isRegularFile(spec.file())) {
+                for (Path f : SpecLoader.sourceFiles(spec.file())) {
+                    if (Files.isRegularFile(f)) {
+                        Files.copy(f, source.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+            }
+        }
+
+        private synchronized RunResult finish(RunResult.Status status, String error) {
+            if (!finished) {
+                finished = true;
+                writeManifest(status.name().toLowerCase(Locale.ROOT), error);
+                if (tracker != null) {
+                    tracker.setTag("run.status", status.name().toLowerCase(Locale.ROOT));
+                    try {
+                        tracker.close();
+                    } catch (RuntimeException e) {
+                        log.warn("closing the tracker failed: " + describe(e));
+                    }
+                }
+                if (status == RunResult.Status.COMPLETED) {
+                    log.info("run complete: " + runDir);
+                }
+                log.close();
+            }
+            return new RunResult(runDir, status, List.copyOf(outcomes), error);
+        }
+
+        /** Ctrl-C or a kill: record what happened and flush the trackers; the stage's temp dir is cleaned later. */
+        private void onShutdown() {
+            String stage;
+            synchronized (this) {
+                stage = runningStage;
+            }
+            finish(RunResult.Status.INTERRUPTED, stage == null ? "interrupted" : "interrupted during stage '" + stage + "'");
+        }
+
+        private synchronized void writeManifest(String status, String error) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("spec", spec.name());
+            m.put("spec_file", String.valueOf(spec.file()));
+            m.put("spec_hash", CanonicalJson.specHash(spec));
+            m.put("pipeline", plan.pipeline().name());
+            m.put("attnlab_version", Version.get());
+            m.put("overrides", options.overrides());
+            m.put("until", options.until());
+            m.put("forced", new ArrayList<>(forced));
+            m.put("started", started.toString());
+            m.put("finished", status.equals("running") ? null : Instant.now().toString());
+            m.put("status", status);
+            m.put("error", error);
+            m.put("cache_dir", layout.cacheDir().toString());
+            List<Map<String, Object>> stages = new ArrayList<>();
+            Set<String> done = new HashSet<>();
+            for (RunResult.StageOutcome o : outcomes) {
+                done.add(o.name());
+                Map<String, Object> s = new LinkedHashMap<>();
+                s.put("name", o.name());
+                s.put("version", o.version());
+                s.put("key", o.key());
+                s.put("cache", o.cache());
+                s.put("seconds", Math.round(o.seconds() * 1000) / 1000.0);
+                s.put("output_dir", o.outputDir().toString());
+                stages.add(s);
+            }
+            for (PipelineDefinition.StageNode n : plan.stages()) {
+                if (!done.contains(n.name())) {
+                    Map<String, Object> s = new LinkedHashMap<>();
+                    s.put("name", n.name());
+                    s.put("key", plan.keys().get(n.name()));
+                    s.put("cache", n.name().equals(runningStage) ? "running" : "pending");
+                    stages.add(s);
+                }
+            }
+            m.put("stages", stages);
+            try {
+                Path tmp = runDir.resolve(MANIFEST + ".tmp");
+                JSON.writeValue(tmp.toFile(), m);
+                Files.move(tmp, runDir.resolve(MANIFEST), StandardCopyOption.REPLACE_EXISTING,
+                        StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                log.warn("cannot write " + runDir.resolve(MANIFEST) + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /** A stage threw; carries the stage name to the run's error message. */
+    private static final class StageFailure extends RuntimeException {
+        final String stage;
+
+        StageFailure(String stage, Throwable cause) {
+            super(cause);
+            this.stage = stage;
+        }
+    }
+
+    /** The exception's own message, or its type when it has none (a bug rather than a user error). */
+    public static String describe(Throwable t) {
+        String m = t.getMessage();
+        return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
+    }
+}

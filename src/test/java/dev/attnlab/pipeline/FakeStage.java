@@ -1,0 +1,60 @@
+package dev.attnlab.pipeline;
+
+import dev.attnlab.spec.CanonicalJson;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A test stage: writes {@code out.txt} (its name, the sections of the spec it sees and its inputs'
+ * out.txt), logs a metric at three steps and the file as an artifact. Counts its runs and can be
+ * told to fail halfway (after writing part of its output).
+ */
+public final class FakeStage implements Stage {
+
+    private final String name;
+    private final int version;
+    public final AtomicInteger runs = new AtomicInteger();
+    public volatile boolean failHalfway;
+    public volatile Runnable duringRun = () -> { };
+
+    public FakeStage(String name, int version) {
+        this.name = name;
+        this.version = version;
+    }
+
+    public FakeStage(String name) {
+        this(name, 1);
+    }
+
+    @Override public String name() { return name; }
+
+    @Override public int version() { return version; }
+
+    @Override
+    public void run(StageContext ctx) throws Exception {
+        runs.incrementAndGet();
+        StringBuilder content = new StringBuilder(name).append('\n')
+                .append(CanonicalJson.write(ctx.spec().resolved())).append('\n');
+        for (var in : ctx.inputs().entrySet()) {
+            content.append(in.getKey()).append(": ").append(Files.readString(in.getValue().resolve("out.txt")));
+        }
+        Path out = ctx.outputDir().resolve("out.txt");
+        Files.writeString(out, content.toString());
+        Files.createDirectories(ctx.outputDir().resolve("sub"));
+        Files.writeString(ctx.outputDir().resolve("sub/data.bin"), "x".repeat(1000));
+        try (Progress.Task task = ctx.progress().start(name, 3, "steps")) {
+            for (int step = 0; step < 3; step++) {
+                duringRun.run();
+                if (failHalfway && step == 1) {
+                    throw new IllegalStateException("fake stage " + name + " failed on purpose");
+                }
+                ctx.tracker().logMetric(name + "/value", step * 10.0 + version, step);
+                task.step(1);
+            }
+        }
+        ctx.tracker().logArtifact(out, name);
+        ctx.log().info("fake stage " + name + " wrote " + out.getFileName());
+    }
+}

@@ -3,8 +3,6 @@ package dev.attnlab.model;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.DynamicCustomOp;
-import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -239,7 +237,7 @@ public final class Transformer implements HookedModel {
         }
         INDArray fin = ln ? layerNorm(a, ed, "ln_final", "ln_final", x) : x;               // [N, D]
         a.values.put("_unembed_in", fin);
-        INDArray logits = fin.mmul(p("unembed.W_U"));                                       // [N, V]
+        INDArray logits = Kernels.mm(fin, false, p("unembed.W_U"), false);                                       // [N, V]
         if (cfg.unembedBias()) logits.addiRowVector(p("unembed.b_U"));
         a.values.put("_logits", logits);
         return a;
@@ -252,21 +250,21 @@ public final class Transformer implements HookedModel {
         INDArray[] qkv = new INDArray[3];
         String[] n = {"Q", "K", "V"};
         for (int i = 0; i < 3; i++) {
-            INDArray y = x.mmul(p(w + "W_" + n[i]));                                       // [N, HD]
+            INDArray y = Kernels.mm(x, false, p(w + "W_" + n[i]), false);                                       // [N, HD]
             if (cfg.attnBias()) y.addiRowVector(p(w + "b_" + n[i]));
             y = hook(a, ed, h + "hook_" + n[i].toLowerCase(), y.reshape(B, T, H, d));       // [B, T, H, d]
             qkv[i] = toHeads(y, B, T);                                                       // [B·H, T, d]
             a.values.put("_" + h + n[i] + "h", qkv[i]);
         }
-        INDArray scores = Nd4j.matmul(qkv[0], qkv[1], false, true, false)                  // [B·H, T, T]
+        INDArray scores = Kernels.mm(qkv[0], false, qkv[1], true)                  // [B·H, T, T]
                 .muli(1.0 / Math.sqrt(d));
         scores = scores.reshape((long) B * H, (long) T * T).addiRowVector(causalMask(T));  // key > query → -inf
         scores = hook(a, ed, h + "hook_attn_scores", scores.reshape(B, H, T, T));          // [B, H, T, T]
-        INDArray pattern = Nd4j.create(dtype, (long) B * H * T, T);
-        Nd4j.exec(new SoftMax(scores.reshape((long) B * H * T, T), pattern, 1));           // softmax over keys
+        INDArray pattern = Nd4j.createUninitialized(dtype, (long) B * H * T, T);
+        Kernels.softmaxRows(scores.reshape((long) B * H * T, T), pattern);                  // softmax over keys
         pattern = hook(a, ed, h + "hook_pattern", pattern.reshape(B, H, T, T));            // [B, H, T, T]
         a.values.put("_" + h + "pattern3", pattern.reshape((long) B * H, T, T));
-        INDArray zh = Nd4j.matmul(pattern.reshape((long) B * H, T, T), qkv[2]);           // [B·H, T, d]
+        INDArray zh = Kernels.mm(pattern.reshape((long) B * H, T, T), false, qkv[2], false);           // [B·H, T, d]
         INDArray z = hook(a, ed, h + "hook_z", fromHeads(zh, B, H, T, d).reshape(B, T, H, d)); // [B, T, H, d]
         INDArray zFlat = z.reshape(N, (long) H * d);                                        // [N, HD]
         a.values.put("_" + h + "zflat", zFlat);
@@ -279,12 +277,12 @@ public final class Transformer implements HookedModel {
                         .dup('c').reshape(N, d);                                             // [N, d]
                 INDArray woHead = wo.get(NDArrayIndex.interval((long) head * d, (long) (head + 1) * d), NDArrayIndex.all());
                 result.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(head), NDArrayIndex.all())
-                        .assign(zHead.mmul(woHead).reshape(B, T, D));
+                        .assign(Kernels.mm(zHead, false, woHead.dup('c'), false).reshape(B, T, D));
             }
             result = hook(a, ed, h + "hook_result", result);
             out = result.sum(2).reshape(N, D);                                              // [N, D]
         } else {
-            out = zFlat.mmul(p(w + "W_O"));                                                 // [N, D]
+            out = Kernels.mm(zFlat, false, p(w + "W_O"), false);                                                 // [N, D]
         }
         if (cfg.attnBias()) out.addiRowVector(p(w + "b_O"));
         return out;
@@ -294,7 +292,7 @@ public final class Transformer implements HookedModel {
     private INDArray mlp(Activations a, HookEditor ed, String h, String w, INDArray x) {
         int B = a.batch, T = a.seqLen, N = B * T, M = cfg.dMlp();
         a.values.put("_" + h + "in", x);
-        INDArray pre = x.mmul(p(w + "W_in")).addiRowVector(p(w + "b_in"));                // [N, M]
+        INDArray pre = Kernels.mm(x, false, p(w + "W_in"), false).addiRowVector(p(w + "b_in"));                // [N, M]
         pre = hook(a, ed, h + "hook_pre", pre.reshape(B, T, M)).reshape(N, M);
         INDArray post;
         if ("gelu".equals(cfg.mlp())) {
@@ -307,7 +305,7 @@ public final class Transformer implements HookedModel {
         }
         post = hook(a, ed, h + "hook_post", post.reshape(B, T, M)).reshape(N, M);          // [N, M]
         a.values.put("_" + h + "post", post);
-        return post.mmul(p(w + "W_out")).addiRowVector(p(w + "b_out"));                    // [N, D]
+        return Kernels.mm(post, false, p(w + "W_out"), false).addiRowVector(p(w + "b_out"));                    // [N, D]
     }
 
     /** TransformerLens's LayerNorm ("LN"): (x − mean) / sqrt(var + eps) · w + b, hooks hook_scale and hook_normalized. */
@@ -383,36 +381,8 @@ public final class Transformer implements HookedModel {
      * with d(mean loss)/d(logits) — the only vocabulary-sized buffer of the step.
      */
     public static CrossEntropy crossEntropy(INDArray logits, int[] targets, int padId, boolean gradInPlace) {
-        int n = (int) logits.size(0);
-        INDArray z = gradInPlace ? logits : logits.dup();
-        INDArray max = z.max(1);                                                            // [N]
-        z.subiColumnVector(col(max));                                                       // shifted logits
-        double[] zt = new double[n];
-        long count = 0;
-        for (int i = 0; i < n; i++) {
-            if (targets[i] != padId) {
-                zt[i] = z.getDouble(i, targets[i]);
-                count++;
-            }
-        }
-        Transforms.exp(z, false);
-        INDArray sum = z.sum(1);                                                            // [N]
-        double total = 0;
-        for (int i = 0; i < n; i++) {
-            if (targets[i] != padId) total += Math.log(sum.getDouble(i)) - zt[i];
-        }
-        if (gradInPlace) {
-            z.diviColumnVector(col(sum));                                                   // softmax
-            double[] weight = new double[n];
-            for (int i = 0; i < n; i++) {
-                if (targets[i] != padId) {
-                    z.putScalar(i, targets[i], z.getDouble(i, targets[i]) - 1.0);
-                    weight[i] = 1.0 / count;
-                }
-            }
-            z.muliColumnVector(Nd4j.create(weight, new long[]{n, 1}, z.dataType()));
-        }
-        return new CrossEntropy(total, count);
+        double[] r = Kernels.crossEntropy(logits, targets, padId, gradInPlace);
+        return new CrossEntropy(r[0], (long) r[1]);
     }
 
     // ---------------------------------------------------------------- backward
@@ -427,9 +397,9 @@ public final class Transformer implements HookedModel {
         Map<String, INDArray> g = new HashMap<>();
 
         INDArray fin = a.values.get("_unembed_in");                                         // [N, D]
-        acc(g, "unembed.W_U", Nd4j.gemm(fin, dLogits, true, false));                        // [D, V]
+        acc(g, "unembed.W_U", Kernels.mm(fin, true, dLogits, false));                        // [D, V]
         if (cfg.unembedBias()) acc(g, "unembed.b_U", dLogits.sum(0));                       // [V]
-        INDArray dx = Nd4j.gemm(dLogits, p("unembed.W_U"), false, true);                    // [N, D]
+        INDArray dx = Kernels.mm(dLogits, false, p("unembed.W_U"), true);                    // [N, D]
         if (ln) dx = layerNormBackward(a, g, "ln_final", "ln_final", dx);
 
         for (int l = cfg.nLayers() - 1; l >= 0; l--) {
@@ -447,8 +417,7 @@ public final class Transformer implements HookedModel {
 
         // embedding: a scatter-add of N rows, not a dense one-hot product
         INDArray dWE = Nd4j.zeros(dtype, cfg.dVocab(), D);                                  // [V, D]
-        INDArray idx = Nd4j.createFromArray(a.tokens);
-        Nd4j.exec(DynamicCustomOp.builder("scatter_add").addInputs(dWE, idx, dx).addOutputs(dWE).build());
+        Kernels.scatterAddRows(dWE, a.tokens, dx);
         acc(g, "embed.W_E", dWE);
         if ("learned".equals(cfg.positional())) {
             INDArray dPos = Nd4j.zeros(dtype, cfg.nCtx(), D);                               // [n_ctx, D]
@@ -466,28 +435,28 @@ public final class Transformer implements HookedModel {
         INDArray pattern = a.values.get("_" + h + "pattern3");                              // [B·H, T, T]
         INDArray qh = a.values.get("_" + h + "Qh"), kh = a.values.get("_" + h + "Kh"), vh = a.values.get("_" + h + "Vh");
 
-        acc(g, w + "W_O", Nd4j.gemm(zFlat, dOut, true, false));                            // [HD, D]
+        acc(g, w + "W_O", Kernels.mm(zFlat, true, dOut, false));                            // [HD, D]
         if (cfg.attnBias()) acc(g, w + "b_O", dOut.sum(0));
-        INDArray dz = Nd4j.gemm(dOut, p(w + "W_O"), false, true);                           // [N, HD]
+        INDArray dz = Kernels.mm(dOut, false, p(w + "W_O"), true);                           // [N, HD]
         INDArray dzh = toHeads(dz.reshape(B, T, H, d), B, T);                               // [B·H, T, d]
-        INDArray dPattern = Nd4j.matmul(dzh, vh, false, true, false);                       // [B·H, T, T]
-        INDArray dvh = Nd4j.matmul(pattern, dzh, true, false, false);                       // [B·H, T, d]
+        INDArray dPattern = Kernels.mm(dzh, false, vh, true);                       // [B·H, T, T]
+        INDArray dvh = Kernels.mm(pattern, true, dzh, false);                       // [B·H, T, d]
         // softmax backward: dS = P ⊙ (dP − rowsum(dP ⊙ P)), then the 1/sqrt(d) scale
         INDArray p2 = pattern.reshape((long) B * H * T, T);
         INDArray dp2 = dPattern.reshape((long) B * H * T, T);
         INDArray rowDot = dp2.mul(p2).sum(1);                                               // [B·H·T]
         INDArray dScores = dp2.subiColumnVector(col(rowDot)).muli(p2).muli(1.0 / Math.sqrt(d))
                 .reshape((long) B * H, T, T);                                               // [B·H, T, T]
-        INDArray dqh = Nd4j.matmul(dScores, kh);                                            // [B·H, T, d]
-        INDArray dkh = Nd4j.matmul(dScores, qh, true, false, false);                        // [B·H, T, d]
+        INDArray dqh = Kernels.mm(dScores, false, kh, false);                                            // [B·H, T, d]
+        INDArray dkh = Kernels.mm(dScores, true, qh, false);                        // [B·H, T, d]
         INDArray[] dHeads = {dqh, dkh, dvh};
         String[] n = {"Q", "K", "V"};
         INDArray dx = null;
         for (int i = 0; i < 3; i++) {
             INDArray dy = fromHeads(dHeads[i], B, H, T, d);                                 // [N, HD]
-            acc(g, w + "W_" + n[i], Nd4j.gemm(x, dy, true, false));                         // [D, HD]
+            acc(g, w + "W_" + n[i], Kernels.mm(x, true, dy, false));                         // [D, HD]
             if (cfg.attnBias()) acc(g, w + "b_" + n[i], dy.sum(0));
-            INDArray dxi = Nd4j.gemm(dy, p(w + "W_" + n[i]), false, true);                  // [N, D]
+            INDArray dxi = Kernels.mm(dy, false, p(w + "W_" + n[i]), true);                  // [N, D]
             dx = dx == null ? dxi : dx.addi(dxi);
         }
         return dx;
@@ -496,9 +465,9 @@ public final class Transformer implements HookedModel {
     private INDArray mlpBackward(Activations a, Map<String, INDArray> g, String h, String w, INDArray dOut) {
         INDArray x = a.values.get("_" + h + "in");                                          // [N, D]
         INDArray post = a.values.get("_" + h + "post");                                     // [N, M]
-        acc(g, w + "W_out", Nd4j.gemm(post, dOut, true, false));                           // [M, D]
+        acc(g, w + "W_out", Kernels.mm(post, true, dOut, false));                           // [M, D]
         acc(g, w + "b_out", dOut.sum(0));
-        INDArray dPre = Nd4j.gemm(dOut, p(w + "W_out"), false, true);                       // [N, M]
+        INDArray dPre = Kernels.mm(dOut, false, p(w + "W_out"), true);                       // [N, M]
         if ("gelu".equals(cfg.mlp())) {
             INDArray pre = a.values.get(h + "hook_pre").reshape(dPre.shape());             // [N, M]
             INDArray t = a.values.get("_" + h + "tanh");
@@ -507,9 +476,9 @@ public final class Transformer implements HookedModel {
             INDArray dt = t.mul(t).rsubi(1.0).muli(du).muli(pre).muli(0.5);
             dPre.muli(t.add(1.0).muli(0.5).addi(dt));
         }
-        acc(g, w + "W_in", Nd4j.gemm(x, dPre, true, false));                               // [D, M]
+        acc(g, w + "W_in", Kernels.mm(x, true, dPre, false));                               // [D, M]
         acc(g, w + "b_in", dPre.sum(0));
-        return Nd4j.gemm(dPre, p(w + "W_in"), false, true);                                 // [N, D]
+        return Kernels.mm(dPre, false, p(w + "W_in"), true);                                 // [N, D]
     }
 
     private INDArray layerNormBackward(Activations a, Map<String, INDArray> g, String h, String w, INDArray dOut) {

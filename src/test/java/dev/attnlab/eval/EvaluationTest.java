@@ -24,13 +24,13 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class EvaluationTest {
+public class EvaluationTest {
 
     @TempDir
     Path tmp;
 
     /** Synthetic-style tokenize output: documents = a random block of 8 repeated twice, vocab 64. */
-    static Path writeTokenized(Path dir, int vocab, int docs) throws Exception {
+    public static Path writeTokenized(Path dir, int vocab, int docs) throws Exception {
         Files.createDirectories(dir);
         for (String split : new String[] {"train", "val"}) {
             int[][] rows = RepeatedTokens.generate(docs, 8, vocab, split.hashCode());
@@ -49,10 +49,10 @@ class EvaluationTest {
     }
 
     /** Records what was logged. */
-    static final class RecordingTracker implements Tracker {
-        final Map<String, Double> last = new HashMap<>();
-        final Map<String, Integer> counts = new HashMap<>();
-        final List<String> artifacts = new ArrayList<>();
+    public static final class RecordingTracker implements Tracker {
+        public final Map<String, Double> last = new HashMap<>();
+        public final Map<String, Integer> counts = new HashMap<>();
+        public final List<String> artifacts = new ArrayList<>();
         @Override public void logParams(Map<String, String> params) { }
         @Override public void logMetric(String key, double value, long step) {
             last.put(key, value);

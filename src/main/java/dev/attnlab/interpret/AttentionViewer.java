@@ -84,9 +84,14 @@ public final class AttentionViewer {
             function mkSelect(label,n,names,key){var w=el('label',{},label+' ');var s=el('select');for(var i=0;i<n;i++){s.appendChild(el('option',{value:i},names(i)));}
               s.onchange=function(){state[key]=+s.value;if(key==='s'){state.tok=-1;state.locked=false;}render();};w.appendChild(s);controls.appendChild(w);return s;}
             var nL=DATA[0].p.length,nH=DATA[0].p[0].length;
-            mkSelect('sequence',DATA.length,function(i){return DATA[i].name;},'s');
-            mkSelect('layer',nL,function(i){return 'L'+i;},'l');
-            mkSelect('head',nH,function(i){return 'H'+i;},'h');
+            // a link may preselect a view: #s=4&l=1&h=0&tok=12 (pins that token)
+            try{location.hash.replace(/^#/,'').split('&').forEach(function(kv){var p=kv.split('='),v=parseInt(p[1],10);
+              if(isNaN(v))return;if(p[0]==='s'&&v<DATA.length)state.s=v;if(p[0]==='l'&&v<DATA[0].p.length)state.l=v;
+              if(p[0]==='h'&&v<DATA[0].p[0].length)state.h=v;if(p[0]==='tok'){state.tok=v;state.locked=true;}});}catch(e){}
+            if(state.tok>=DATA[state.s].tokens.length){state.tok=-1;state.locked=false;}
+            mkSelect('sequence',DATA.length,function(i){return DATA[i].name;},'s').value=state.s;
+            mkSelect('layer',nL,function(i){return 'L'+i;},'l').value=state.l;
+            mkSelect('head',nH,function(i){return 'H'+i;},'h').value=state.h;
             ROOT.appendChild(controls);
             ROOT.appendChild(el('div',{'class':'lbl'},'Hover a token (click to pin). Blue: where it attends (its row of the pattern). Orange: which tokens attend to it (its column).'));
             var to=el('div',{'class':'strip'});var from=el('div',{'class':'strip'});

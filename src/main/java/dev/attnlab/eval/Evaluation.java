@@ -214,7 +214,7 @@ public final class Evaluation {
         double sum = 0;
         long n = 0;
         long correct = 0;
-        int batch = settings.batchSize;
+        int batch = Rows.perForward(settings.batchSize, t, model.cfg().dVocab());
         try (Progress.Task task = progress.start("evaluate " + label, rows.length, "rows")) {
             for (int from = 0; from < rows.length; from += batch) {
                 int[][] b = Rows.slice(rows, from, from + batch);

@@ -38,6 +38,18 @@ public final class Rows {
         return out;
     }
 
+    /** Logits per forward pass kept below this many floats (128 MB), whatever the batch size. */
+    public static final long LOGITS_BUDGET = 1L << 25;
+
+    /**
+     * How many rows of {@code len} tokens to run at once: at most {@code batch}, and few enough that
+     * the [rows, len, vocab] logits fit {@link #LOGITS_BUDGET} (vocab 50,257, n_ctx 80: 8 rows).
+     */
+    public static int perForward(int batch, int len, int vocab) {
+        long fit = LOGITS_BUDGET / ((long) Math.max(1, len) * vocab);
+        return (int) Math.max(1, Math.min(batch, fit));
+    }
+
     /** Rows {@code from..to} of {@code rows}. */
     public static int[][] slice(int[][] rows, int from, int to) {
         return Arrays.copyOfRange(rows, from, Math.min(to, rows.length));

@@ -38,6 +38,11 @@ public final class TokenLoss {
     private TokenLoss() {
     }
 
+    /**
+     * Computes the result from {@code logits} [batch, pos, vocab] and then releases them: the
+     * softmax is done in place, so at vocabulary 50,257 no second logits-sized buffer is made.
+     * The caller must not use {@code logits} afterwards.
+     */
     public static Result of(INDArray logits, int[][] targets, int padId) {
         if (logits.rank() != 3) {
             throw new IllegalArgumentException("logits must be [batch, pos, vocab]");
@@ -45,28 +50,45 @@ public final class TokenLoss {
         int b = (int) logits.size(0);
         int t = (int) logits.size(1);
         int v = (int) logits.size(2);
-        INDArray x = logits.castTo(DataType.FLOAT).reshape(b * t, v);
-        INDArray max = x.max(true, 1);
-        INDArray shifted = x.subColumnVector(max);
-        INDArray logSumExp = Transforms.log(Transforms.exp(shifted, true).sum(true, 1), false);
+        INDArray x = logits.dataType() == DataType.FLOAT && logits.ordering() == 'c' ? logits.reshape(b * t, v)
+                : logits.castTo(DataType.FLOAT).dup('c').reshape(b * t, v);
         long[] argMax = Nd4j.argMax(x, 1).castTo(DataType.LONG).data().asLong();
+        INDArray max = x.max(true, 1);
+        x.subiColumnVector(max);
+        float[] targetLogit = new float[b * t];
+        for (int bi = 0; bi < b; bi++) {
+            for (int p = 0; p < t; p++) {
+                int target = targets[bi][p];
+                if (padId >= 0 && target == padId) continue;
+                if (target < 0 || target >= v) {
+                    throw new IllegalArgumentException("target token " + target + " outside the model's vocabulary of " + v);
+                }
+                targetLogit[bi * t + p] = x.getFloat((long) bi * t + p, target);
+            }
+        }
+        float[] logSumExp = Transforms.log(Transforms.exp(x, false).sum(1), false).castTo(DataType.FLOAT).toFloatVector();
+        release(logits);
+        release(x);
         float[][] nll = new float[b][t];
         boolean[][] correct = new boolean[b][t];
         for (int bi = 0; bi < b; bi++) {
             for (int p = 0; p < t; p++) {
-                int target = targets[bi][p];
                 int row = bi * t + p;
-                if (padId >= 0 && target == padId) {
+                if (padId >= 0 && targets[bi][p] == padId) {
                     nll[bi][p] = Float.NaN;
                     continue;
                 }
-                if (target < 0 || target >= v) {
-                    throw new IllegalArgumentException("target token " + target + " outside the model's vocabulary of " + v);
-                }
-                nll[bi][p] = (float) (logSumExp.getDouble(row, 0) - shifted.getDouble(row, target));
-                correct[bi][p] = argMax[row] == target;
+                nll[bi][p] = logSumExp[row] - targetLogit[row];
+                correct[bi][p] = argMax[row] == targets[bi][p];
             }
         }
         return new Result(nll, correct);
+    }
+
+    /** Frees an array's native memory now instead of at some later GC (views are left alone). */
+    public static void release(INDArray a) {
+        if (a != null && !a.wasClosed() && a.closeable()) {
+            a.close();
+        }
     }
 }

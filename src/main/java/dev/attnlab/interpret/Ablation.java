@@ -125,6 +125,7 @@ public final class Ablation {
         for (int l = 0; l < nLayers; l++) hooks.add(zHook(l));
         INDArray[] sums = new INDArray[nLayers];
         long n = 0;
+        batchSize = Rows.perForward(batchSize, data.rows[0].length, model.cfg().dVocab());
         for (int from = 0; from < data.rows.length; from += batchSize) {
             int[][] rows = Rows.slice(data.rows, from, from + batchSize);
             Map<String, INDArray> acts = model.run(Rows.tokens(Rows.inputs(rows)), hooks);
@@ -135,12 +136,14 @@ public final class Ablation {
             }
             INDArray z0 = acts.get(zHook(0));
             n += z0.size(0) * z0.size(1);
+            TokenLoss.release(acts.get("logits"));
         }
         for (int l = 0; l < nLayers; l++) sums[l].divi(n);
         return sums;
     }
 
     private static double loss(HookedModel model, Data data, int batchSize, HookedModel.HookEditor editor) {
+        batchSize = Rows.perForward(batchSize, data.rows[0].length, model.cfg().dVocab());
         double sum = 0;
         double count = 0;
         for (int from = 0; from < data.rows.length; from += batchSize) {

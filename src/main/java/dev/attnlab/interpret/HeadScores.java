@@ -2,6 +2,7 @@ package dev.attnlab.interpret;
 
 import dev.attnlab.eval.RepeatedTokens;
 import dev.attnlab.eval.Rows;
+import dev.attnlab.eval.TokenLoss;
 import dev.attnlab.model.HookedModel;
 import dev.attnlab.tracking.Tracker;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -48,6 +49,7 @@ public record HeadScores(double[][] prevToken, double[][] duplicateToken, double
         for (int from = 0; from < all.length; from += BATCH) {
             int[][] rows = Rows.slice(all, from, from + BATCH);
             Map<String, INDArray> acts = model.run(Rows.tokens(rows), hooks);
+            TokenLoss.release(acts.get("logits"));
             for (int l = 0; l < nLayers; l++) {
                 INDArray pattern = acts.get(patternHook(l));
                 add(sums[0][l], AttentionScores.prevToken(pattern, rows), rows.length);

@@ -195,6 +195,7 @@ public final class Interpretation {
         for (Map.Entry<String, int[]> e : inputs.entrySet()) {
             int[] ids = e.getValue();
             Map<String, INDArray> acts = model.run(Rows.tokens(new int[][] {ids}), hooks);
+            dev.attnlab.eval.TokenLoss.release(acts.get("logits"));
             float[][][][] patterns = new float[model.cfg().nLayers()][][][];
             for (int l = 0; l < patterns.length; l++) {
                 INDArray p = acts.get(HeadScores.patternHook(l)).castTo(DataType.FLOAT);

@@ -77,6 +77,8 @@ public final class VocabTopK {
                     }
                 }
             }
+            // free the chunk now: at vocab 50,257 it is 0.8 GB of native memory per chunk of 4096 rows
+            if (block.closeable()) block.close();
         }
         Entry[] sorted = heap.toArray(new Entry[0]);
         Arrays.sort(sorted, (a, b) -> Float.compare(b.value, a.value));

@@ -88,6 +88,10 @@ final class JournalSender {
             journal.ack(e.seq(), outcome);
             if ("ok".equals(outcome)) {
                 sent++;
+                if ("artifact".equals(e.type())) {
+                    // only after the ack: a crash before it must find the file again for the replay
+                    deleteQuietly(journal.dir().resolve(e.body().path("file").asText()));
+                }
             }
             it.remove();
         }
@@ -113,7 +117,6 @@ final class JournalSender {
                     return "missing";
                 }
                 rest.uploadArtifact(requireRun(e).artifactUri(), b.path("path").asText(), file);
-                deleteQuietly(file);
                 return "ok";
             }
             case "end" -> {

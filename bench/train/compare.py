@@ -141,23 +141,41 @@ class RunResult:
     stderr_rss: list = dataclasses.field(default_factory=list)
 
 
-def run_one(impl: str, cmd: list[str], env: dict, timeout_s: float, config: str, threads: int,
-            repeat: int, keep_samples: bool = False) -> RunResult:
-    t0 = time.perf_counter()
+def _run_capture(cmd: list[str], env: dict, timeout_s: float):
+    """Runs cmd; returns (exit code or None on time-out, stdout, stderr, child CPU seconds,
+    sampler). Reaps the child with wait4 to get its CPU time (user + system, all threads)."""
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     sampler = RssSampler(proc.pid)
     sampler.start()
-    try:
-        out, err = proc.communicate(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
+    out_buf: list[str] = []
+    err_buf: list[str] = []
+    readers = [threading.Thread(target=lambda f, b: b.append(f.read()), args=(proc.stdout, out_buf)),
+               threading.Thread(target=lambda f, b: b.append(f.read()), args=(proc.stderr, err_buf))]
+    for r in readers:
+        r.start()
+    timed_out = threading.Event()
+
+    def kill():
+        timed_out.set()
         proc.kill()
-        out, err = proc.communicate()
-        sampler.stop()
-        return RunResult(impl, config, threads, repeat, False, {},
-                         f"timed out after {timeout_s:.0f} s", time.perf_counter() - t0,
-                         sampler.peak)
+
+    timer = threading.Timer(timeout_s, kill)
+    timer.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    timer.cancel()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    for r in readers:
+        r.join()
     sampler.stop()
+    code = None if timed_out.is_set() else proc.returncode
+    return code, "".join(out_buf), "".join(err_buf), usage.ru_utime + usage.ru_stime, sampler
+
+
+def run_one(impl: str, cmd: list[str], env: dict, timeout_s: float, config: str, threads: int,
+            repeat: int, keep_samples: bool = False) -> RunResult:
+    t0 = time.perf_counter()
+    code, out, err, cpu_s, sampler = _run_capture(cmd, env, timeout_s)
     wall = time.perf_counter() - t0
     stderr_rss = []
     for line in err.splitlines():
@@ -169,9 +187,11 @@ def run_one(impl: str, cmd: list[str], env: dict, timeout_s: float, config: str,
                 pass
     result, error = {}, ""
     json_lines = [l for l in out.splitlines() if l.strip().startswith("{")]
-    if proc.returncode != 0:
+    if code is None:
+        error = f"timed out after {timeout_s:.0f} s"
+    elif code != 0:
         tail = " | ".join(err.strip().splitlines()[-3:])
-        error = f"exit {proc.returncode}: {tail[:300]}"
+        error = f"exit {code}: {tail[:300]}"
     elif not json_lines:
         error = "no JSON line on stdout"
     else:
@@ -181,8 +201,20 @@ def run_one(impl: str, cmd: list[str], env: dict, timeout_s: float, config: str,
                 error = f"JSON line has no numeric tokens_per_s: {json_lines[-1][:200]}"
         except json.JSONDecodeError as e:
             error = f"bad JSON on stdout ({e}): {json_lines[-1][:200]}"
+    result["process_cpu_s"] = round(cpu_s, 3)
     return RunResult(impl, config, threads, repeat, not error, result, error, wall,
                      sampler.peak, sampler.samples if keep_samples else [], stderr_rss)
+
+
+def with_cpu_per_step(full: RunResult, short: RunResult, steps_diff: int, tokens_per_step: int):
+    """CPU time of the timed steps, measured from outside for any program: the process CPU of a
+    run with N more steps minus that of a run with the same warm-up and one step, over N-1.
+    Other load on the machine changes wall time a lot and CPU time little."""
+    if full.ok and short.ok and steps_diff > 0:
+        cpu = (full.result["process_cpu_s"] - short.result["process_cpu_s"]) / steps_diff
+        if cpu > 0:
+            full.result["cpu_ms_per_step_diff"] = round(1000 * cpu, 2)
+            full.result["tokens_per_cpu_s"] = round(tokens_per_step / cpu, 1)
 
 
 def torch_cmd(python: str, cfg: Config, steps: int, warmup: int, seed: int,
@@ -191,10 +223,10 @@ def torch_cmd(python: str, cfg: Config, steps: int, warmup: int, seed: int,
     return cmd + (["--rss-every", str(rss_every)] if rss_every else [])
 
 
-def attnlab_cmd(java_cmd: list[str], cfg: Config, steps: int, warmup: int, seed: int,
-                rss_every: int = 0) -> list[str]:
-    cmd = java_cmd + cfg.args(steps, warmup, seed)
-    return cmd + (["--rss-every", str(rss_every)] if rss_every else [])
+def attnlab_cmd(java_cmd: list[str], cfg: Config, steps: int, warmup: int, seed: int) -> list[str]:
+    # ThroughputBench takes only the shared arguments; its memory over a soak is sampled from
+    # outside (and parsed from stderr if it ever prints {"step", "rss_mb"} lines itself).
+    return java_cmd + cfg.args(steps, warmup, seed)
 
 
 def env_for(threads: int) -> dict:
@@ -218,18 +250,28 @@ def summarise(runs: list[RunResult], impl: str, config: str, threads: int):
     if not ok:
         return {"error": rs[-1].error}
     tps = [r.result["tokens_per_s"] for r in ok]
+    cpu = [r.result["tokens_per_cpu_s"] for r in ok if "tokens_per_cpu_s" in r.result]
     best = max(ok, key=lambda r: r.result["tokens_per_s"])
     return {"best": max(tps), "worst": min(tps), "n": len(ok), "best_run": best,
+            "cpu_best": max(cpu) if cpu else None, "cpu_worst": min(cpu) if cpu else None,
             "failed": len(rs) - len(ok)}
 
 
-def cell(s) -> str:
+def cell(s, key="best", worst="worst") -> str:
     if s is None:
         return "not run"
     if "error" in s:
         return f"failed: {s['error'][:80]}"
-    spread = "" if s["n"] < 2 else f" ({fmt_int(s['worst'])}–{fmt_int(s['best'])}, n={s['n']})"
-    return f"**{fmt_int(s['best'])}**{spread}"
+    if s.get(key) is None:
+        return "—"
+    spread = "" if s["n"] < 2 else f" ({fmt_int(s[worst])}–{fmt_int(s[key])})"
+    return f"**{fmt_int(s[key])}**{spread}"
+
+
+def ratio(j, p, key="best") -> str:
+    if p and j and p.get(key) and j.get(key):
+        return f"{j[key] / p[key]:.2f}×"
+    return "—"
 
 
 def rss_cell(s) -> str:
@@ -242,20 +284,27 @@ def rss_cell(s) -> str:
     return txt + (f" (peak {peak:,.0f})" if peak else "")
 
 
+def config_table(configs: list[Config]) -> str:
+    lines = ["| config | vocab | d_model | heads | n_ctx | batch | layers | timed steps (warm-up) |",
+             "|---|---:|---:|---:|---:|---:|---:|---|"]
+    for c in configs:
+        lines.append(f"| {c.name} | {c.vocab:,} | {c.d_model} | {c.heads} | {c.n_ctx} | "
+                     f"{c.batch} | {c.layers} | {c.steps} ({c.warmup}) |")
+    return "\n".join(lines)
+
+
 def table(runs: list[RunResult], configs: list[Config], thread_counts: list[int]) -> str:
-    lines = ["| config | vocab | d_model | heads | n_ctx | batch | layers | threads | "
-             "PyTorch tokens/s | attnlab tokens/s | ratio | attnlab RSS MB start→end | "
-             "PyTorch RSS MB start→end |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---|---|"]
+    lines = ["| config | threads | PyTorch tokens/s | attnlab tokens/s | ratio | "
+             "PyTorch tokens/CPU-s | attnlab tokens/CPU-s | CPU ratio | "
+             "attnlab RSS MB | PyTorch RSS MB |",
+             "|---|---:|---|---|---:|---|---|---:|---|---|"]
     for t in thread_counts:
         for c in configs:
             p = summarise(runs, "pytorch", c.name, t)
             j = summarise(runs, "attnlab", c.name, t)
-            ratio = (f"{j['best'] / p['best']:.2f}×" if p and j and "best" in p and "best" in j
-                     else "—")
-            lines.append(f"| {c.name} | {c.vocab:,} | {c.d_model} | {c.heads} | {c.n_ctx} | "
-                         f"{c.batch} | {c.layers} | {t} | {cell(p)} | {cell(j)} | {ratio} | "
-                         f"{rss_cell(j)} | {rss_cell(p)} |")
+            lines.append(f"| {c.name} | {t} | {cell(p)} | {cell(j)} | {ratio(j, p)} | "
+                         f"{cell(p, 'cpu_best', 'cpu_worst')} | {cell(j, 'cpu_best', 'cpu_worst')} | "
+                         f"{ratio(j, p, 'cpu_best')} | {rss_cell(j)} | {rss_cell(p)} |")
     return "\n".join(lines)
 
 
@@ -302,6 +351,8 @@ def main(argv=None) -> int:
     ap.add_argument("--steps-scale", type=float, default=1.0,
                     help="multiply every config's timed steps (warm-up unchanged)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--no-cpu-diff", dest="cpu_diff", action="store_false",
+                    help="skip the extra one-step run per program that measures CPU per step")
     ap.add_argument("--timeout", type=float, default=900, help="per run, seconds")
     ap.add_argument("--soak", action="store_true",
                     help="memory soak: --soak-steps on one config, RSS every --soak-every steps")
@@ -349,7 +400,7 @@ def main(argv=None) -> int:
                            env_for(t), a.timeout, cfg.name, t, 1, keep_samples=True))
             if java_cmd:
                 record(run_one("attnlab", attnlab_cmd(java_cmd, cfg, a.soak_steps, cfg.warmup,
-                                                      a.seed, a.soak_every),
+                                                      a.seed),
                                env_for(t), a.timeout, cfg.name, t, 1, keep_samples=True))
         print(f"## Memory soak: {cfg.name}, {a.soak_steps} steps\n")
         print(soak_table(runs, a.soak_every, a.soak_steps))
@@ -359,15 +410,25 @@ def main(argv=None) -> int:
     for rep in range(1, a.repeats + 1):
         for t in threads:
             for cfg in configs:
-                steps = max(1, round(cfg.steps * a.steps_scale))
-                record(run_one("pytorch", torch_cmd(a.python, cfg, steps, cfg.warmup, a.seed),
-                               env_for(t), a.timeout, cfg.name, t, rep))
+                steps = max(2, round(cfg.steps * a.steps_scale))
+                programs = [("pytorch", lambda n: torch_cmd(a.python, cfg, n, cfg.warmup, a.seed))]
                 if java_cmd:
-                    record(run_one("attnlab", attnlab_cmd(java_cmd, cfg, steps, cfg.warmup, a.seed),
-                                   env_for(t), a.timeout, cfg.name, t, rep))
+                    programs.append(("attnlab",
+                                     lambda n: attnlab_cmd(java_cmd, cfg, n, cfg.warmup, a.seed)))
+                for impl, cmd in programs:
+                    full = run_one(impl, cmd(steps), env_for(t), a.timeout, cfg.name, t, rep)
+                    if a.cpu_diff:
+                        short = run_one(impl, cmd(1), env_for(t), a.timeout, cfg.name, t, rep)
+                        with_cpu_per_step(full, short, steps - 1, cfg.batch * cfg.n_ctx)
+                    record(full)
 
-    print(f"## Training throughput, tokens/s (best of {a.repeats}; worst–best in brackets)\n")
+    print(f"## Training throughput (best of {a.repeats} interleaved runs; worst–best in brackets)\n")
+    print(config_table(configs) + "\n")
     print(table(runs, configs, threads))
+    print("\ntokens/s: wall clock over the timed steps, as each program reports it. tokens/CPU-s: "
+          "the same tokens over the process CPU time (all threads) of the timed steps, measured "
+          "from outside as CPU(warm-up + N steps) − CPU(warm-up + 1 step). RSS: after warm-up → "
+          "after the last step, as each program reports it; peak sampled from outside.")
     print(f"\nload average at end {os.getloadavg()[0]:.2f}; raw results: "
           f"{out_path.relative_to(ROOT)}")
     return 0 if all(r.ok for r in runs) else 1

@@ -17,7 +17,9 @@ Attention is written out with explicit matmuls (not nn.MultiheadAttention) so it
 ones the Java model does. Prints ONE JSON line on stdout:
   {"tokens_per_s", "step_ms", "rss_mb_start", "rss_mb_end", ...}
 tokens_per_s counts batch * n_ctx input tokens per timed step (after --warmup untimed steps);
-rss_mb_start is the resident set after warm-up, rss_mb_end after the last step.
+rss_mb_start is the resident set after warm-up, rss_mb_end after the last step; cpu_ms_per_step
+is the process CPU time (all threads) per timed step, which other load on the machine disturbs
+less than the wall-clock figures.
 With --rss-every K it also prints {"step": k, "rss_mb": ...} lines to stderr every K steps.
 """
 from __future__ import annotations
@@ -150,6 +152,7 @@ def main(argv=None) -> int:
         loss = step()
         first_loss = loss if first_loss is None else first_loss
     rss_start = rss_mb()
+    cpu0 = time.process_time()
     t0 = time.perf_counter()
     for i in range(1, a.steps + 1):
         loss = step()
@@ -159,11 +162,13 @@ def main(argv=None) -> int:
                               "elapsed_s": round(time.perf_counter() - t0, 2)}),
                   file=sys.stderr, flush=True)
     elapsed = time.perf_counter() - t0
+    cpu = time.process_time() - cpu0
     rss_end = rss_mb()
 
     print(json.dumps({
         "tokens_per_s": round(a.batch * a.n_ctx * a.steps / elapsed, 1),
         "step_ms": round(1000.0 * elapsed / a.steps, 2),
+        "cpu_ms_per_step": round(1000.0 * cpu / a.steps, 2),
         "rss_mb_start": round(rss_start, 1),
         "rss_mb_end": round(rss_end, 1),
         "rss_mb_peak": round(peak_rss_mb(), 1),

@@ -278,10 +278,12 @@ public final class SweepExecutor {
         if (parent != null) {
             tags.put("mlflow.parentRunId", parent);
         }
+        String sweepId = store.read().map(s -> s.sweepId).orElse("");
         tags.put("attnlab.sweep", spec.name());
-        tags.put("attnlab.sweep_id", store.read().map(s -> s.sweepId).orElse(""));
+        tags.put(MlflowSweepTracker.SWEEP_ID_TAG, sweepId);
         tags.put("attnlab.trial", trial.name);
         tags.put("attnlab.trial_attempt", Integer.toString(trial.attempts));
+        tags.put(MlflowSweepTracker.TRIAL_KEY_TAG, MlflowSweepTracker.trialKey(sweepId, trial.name, trial.attempts));
         return tags;
     }
 

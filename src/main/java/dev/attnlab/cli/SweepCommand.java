@@ -103,7 +103,7 @@ public final class SweepCommand implements Callable<Integer> {
                 SweepTracker tracker = noTracking || base.tracking().backend().equals("none") ? SweepTracker.NONE
                         : MlflowSweepTracker.fromEnvironment(experiment, System.getenv(), log);
                 SweepExecutor executor = new SweepExecutor(sweep, store, trialRunner, tracker, fixed,
-                        Runtime.getRuntime().availableProcessors(),
+                        Runtime.getRuntime().availableProcessors(), layout.root(),
                         new ConsoleProgress(err, ctx.terminal(), System::nanoTime), log);
                 return run(executor, store, log);
             }

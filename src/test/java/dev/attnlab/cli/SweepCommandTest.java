@@ -64,6 +64,8 @@ class SweepCommandTest {
         assertTrue(Files.readString(runs.resolve("s/trials/trial-0002/attempt-1/command.txt")).contains("--set train.steps=2"));
 
         assertTrue(Files.readString(runs.resolve("s/sweep.log")).contains("trial-0002 finished"));
+        assertTrue(Files.readString(runs.resolve("s/trials/trial-0002/attempt-1/command.txt"))
+                .contains(" --project-dir " + dir.toAbsolutePath().normalize() + " "), "trials run in the sweep's project");
         // a second run finds nothing to do and succeeds
         assertEquals(0, run("sweep", sweep.toString(), "--no-tracking", "--set", "train.steps=2"), err.toString());
         // changing a fixed key changes the sweep: refused with the fix

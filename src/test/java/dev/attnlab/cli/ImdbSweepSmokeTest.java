@@ -53,6 +53,9 @@ class ImdbSweepSmokeTest {
         assertEquals(3, csv.size(), String.join("\n", csv));
         assertTrue(csv.get(1).startsWith("1,trial-0000,finished,") || csv.get(1).startsWith("1,trial-0001,finished,"), csv.get(1));
         assertTrue(Files.readString(sweep.resolve("best.yaml")).contains("extends: ../../../experiments/imdb-1l-sweep-base.yaml"));
+        // the trial process reported its evaluations through ATTNLAB_TRIAL_REPORT (RunCommand's observer)
+        List<String> report = Files.readAllLines(sweep.resolve("trials/trial-0000/attempt-1/metrics.jsonl"));
+        assertEquals(2, report.stream().filter(l -> l.contains("\"key\":\"val/loss\"")).count(), String.join("\n", report));
         // the second trial differs only in model/train keys: data and tokens come from the stage cache
         String second = Files.readString(sweep.resolve("trials/trial-0001/attempt-1/log.txt"));
         assertTrue(second.matches("(?s).*stage ingest +cached.*") && second.matches("(?s).*stage tokenize +cached.*"), second);

@@ -190,8 +190,7 @@ public final class ExperimentRunner {
             }
         }
 
-        private void runStage(StageCache stageCache, PipelineDefinition.StageNode node, Map<String, Path> outputs)
-                throws IOException {
+        private void runStage(StageCache stageCache, PipelineDefinition.StageNode node, Map<String, Path> outputs) {
             Stage stage = registry.get(node.name()).orElseThrow();
             String key = plan.keys().get(node.name());
             Map<String, Path> inputs = new LinkedHashMap<>();
@@ -229,9 +228,8 @@ public final class ExperimentRunner {
                     }
                     cacheState = "miss";
                 }
-            } catch (IOException e) {
-                throw e;
             } catch (Throwable t) {
+                // the stage's own errors and failures to publish its entry are both reported as the stage's
                 throw new StageFailure(node.name(), t);
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
@@ -407,6 +405,10 @@ public final class ExperimentRunner {
 
     /** The exception's own message, or its type when it has none (a bug rather than a user error). */
     public static String describe(Throwable t) {
+        Throwable cause = t.getCause();
+        if (cause != null && (t.getMessage() == null || t.getMessage().equals(cause.toString()))) {
+            return describe(cause); // a wrapper (UncheckedIOException, ExecutionException...) adds nothing
+        }
         String m = t.getMessage();
         return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
     }

@@ -238,6 +238,17 @@ class ExperimentRunnerTest {
     }
 
     @Test
+    void aCheckedExceptionFromAStageIsReportedAsThatStagesFailure() {
+        stage("ingest").duringRun = () -> {
+            throw new java.io.UncheckedIOException(new java.io.IOException("data file missing: place it in /x"));
+        };
+        RunResult r = run();
+        assertEquals(RunResult.Status.FAILED, r.status());
+        assertTrue(r.error().startsWith("stage 'ingest' failed: data file missing: place it in /x"),
+                r.error());
+    }
+
+    @Test
     void interruptedStageIsReportedAsInterruptedAndLeavesNoEntry() {
         stage("train").duringRun = () -> Thread.currentThread().interrupt();
         RunResult r = run();

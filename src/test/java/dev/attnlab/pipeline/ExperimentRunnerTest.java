@@ -161,6 +161,34 @@ class ExperimentRunnerTest {
     }
 
     @Test
+    void concurrentRunsOfTheSameSpecComputeEachStageOnce() throws Exception {
+        stage("ingest").duringRun = () -> {
+            try {
+                Thread.sleep(100); // widen the window in which both runs want the same entry
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+        try {
+            List<java.util.concurrent.Future<RunResult>> runs = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                runs.add(pool.submit(() -> run()));
+            }
+            Set<Path> dirs = new java.util.HashSet<>();
+            for (var f : runs) {
+                RunResult r = f.get();
+                assertTrue(r.ok(), r.error());
+                dirs.add(r.runDir());
+            }
+            assertEquals(3, dirs.size(), "each run has its own directory");
+        } finally {
+            pool.shutdownNow();
+        }
+        stages.forEach(s -> assertEquals(1, s.runs.get(), s.name() + " computed more than once"));
+    }
+
+    @Test
     void unknownForceStageIsAConfigurationError() {
         SpecException e = assertThrows(SpecException.class, () -> run(options().withForce(Set.of("trian"))));
         assertTrue(e.getMessage().contains("--force trian: no stage 'trian' in pipeline language-model"), e.getMessage());

@@ -13,7 +13,8 @@ import java.io.PrintStream;
 @Command(name = "attnlab", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Declarative experiments on small attention-only transformers, tracked in MLflow.",
         subcommands = {CommandLine.HelpCommand.class, RunCommand.class, ValidateCommand.class,
-                ListCommand.class, ShowCommand.class, SchemaCommand.class})
+                ListCommand.class, ShowCommand.class, SchemaCommand.class, TokenizeCommand.class, SyncCommand.class, SweepCommand.class,
+                ChangedCommand.class})
 public final class Main implements Runnable {
 
     /** Exit codes: 0 ok, 1 a run failed, 2 bad spec / usage, 130 interrupted. */

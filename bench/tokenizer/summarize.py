@@ -1,0 +1,28 @@
+"""Summarises a tokenizer benchmark result file: best run per implementation, ratios vs attnlab."""
+import json
+import sys
+
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+best = {}
+for r in rows:
+    if r["impl"] not in best or r["seconds"] < best[r["impl"]]["seconds"]:
+        best[r["impl"]] = r
+ref = best.get("attnlab")
+print(f"\n{'impl':<15}{'MB/s':>9}{'tokens/s':>13}{'seconds':>9}  runs (s)            tokens    ids match attnlab")
+for name, b in best.items():
+    runs = ", ".join(f"{r['seconds']:.2f}" for r in rows if r["impl"] == name)
+    same = "yes" if ref and b["checksum"] == ref["checksum"] and b["tokens"] == ref["tokens"] else "NO"
+    print(f"{name:<15}{b['mb_per_s']:>9.2f}{b['tokens_per_s']:>13,.0f}{b['seconds']:>9.2f}  {runs:<18}{b['tokens']:>10,}  {same}")
+if ref:
+    for name, b in best.items():
+        if name == "attnlab":
+            continue
+        # per-round ratios: both sides of a round ran back to back under similar background load
+        per_round = []
+        for r in rows:
+            if r["impl"] == name:
+                mine = [a for a in rows if a["impl"] == "attnlab" and a["rep"] == r["rep"]]
+                if mine:
+                    per_round.append(r["seconds"] / mine[0]["seconds"])
+        rounds = ", ".join(f"{x:.2f}" for x in per_round)
+        print(f"attnlab / {name}: best vs best {ref['mb_per_s'] / b['mb_per_s']:.2f}x; per round {rounds}")

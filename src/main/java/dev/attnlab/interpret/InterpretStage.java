@@ -1,0 +1,84 @@
+package dev.attnlab.interpret;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.attnlab.eval.TokenizedSplits;
+import dev.attnlab.eval.TrainedModel;
+import dev.attnlab.model.HookedModel;
+import dev.attnlab.pipeline.Stage;
+import dev.attnlab.pipeline.StageContext;
+import dev.attnlab.spec.ExperimentSpec;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The interpret stage: attention pictures and viewer, head scores, circuits, ablations and
+ * {@code report.html} (see {@link Interpretation}; formulas in docs/interpret.md).
+ */
+public final class InterpretStage implements Stage {
+
+    @Override
+    public String name() {
+        return "interpret";
+    }
+
+    @Override
+    public int version() {
+        return 1;
+    }
+
+    @Override
+    public void run(StageContext ctx) throws Exception {
+        ExperimentSpec spec = ctx.spec();
+        if (!spec.interpret().enabled()) {
+            Files.writeString(ctx.outputDir().resolve("report.html"),
+                    "<!DOCTYPE html><html><body><p>interpret.enabled is false for this run.</p></body></html>\n");
+            ctx.log().info("interpret: disabled (interpret.enabled: false)");
+            return;
+        }
+        HookedModel model = TrainedModel.load(ctx.input("train"));
+        TokenizedSplits data = TokenizedSplits.open(ctx.input("tokenize"));
+        RunTokenizer tokenizer = tokenizer(spec, data, ctx);
+        Interpretation.Settings settings = new Interpretation.Settings(spec.name(), spec.interpret(),
+                spec.train().batchSize(), spec.seed(), spec.evaluate().inductionBatches(),
+                lastTrainingStep(ctx.input("train")));
+        new Interpretation(model, data, tokenizer, settings, ctx.progress(), ctx.log()).run(ctx.outputDir(), ctx.tracker());
+        ctx.tracker().flush();
+    }
+
+    /** Head metrics are logged at the last training step so they continue the checkpoint curves. */
+    static long lastTrainingStep(Path trainOutput) {
+        Path f = trainOutput.resolve("training.json");
+        if (!Files.exists(f)) return 0;
+        try {
+            JsonNode n = new ObjectMapper().readTree(f.toFile());
+            return n.path("steps").asLong(0);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private static RunTokenizer tokenizer(ExperimentSpec spec, TokenizedSplits data, StageContext ctx) {
+        if ("none".equals(data.tokenizer())) {
+            return RunTokenizer.ids(data.vocabSize());
+        }
+        // Text tokenizers live in package tokenize; until that package offers a decoder here,
+        // tokens are shown as ids and text prompts cannot be encoded.
+        ctx.log().warn("interpret: tokenizer '" + data.tokenizer() + "' is not available to interpret in this build; "
+                + "showing token ids and skipping interpret.prompts");
+        RunTokenizer ids = RunTokenizer.ids(data.vocabSize());
+        return new RunTokenizer() {
+            @Override
+            public int[] encode(String prompt) {
+                return new int[0];
+            }
+
+            @Override
+            public String label(int id) {
+                return ids.label(id);
+            }
+        };
+    }
+}

@@ -1,0 +1,39 @@
+package dev.attnlab.tokenize;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/** sha256 helpers for vocabulary identity and source-file hashes. */
+public final class Hashing {
+
+    private Hashing() { }
+
+    public static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK lacks SHA-256", e);
+        }
+    }
+
+    public static String sha256(byte[]... parts) {
+        MessageDigest md = sha256();
+        for (byte[] p : parts) md.update(p);
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    public static String sha256(Path file) throws IOException {
+        MessageDigest md = sha256();
+        byte[] buf = new byte[1 << 16];
+        try (InputStream in = Files.newInputStream(file)) {
+            int r;
+            while ((r = in.read(buf)) > 0) md.update(buf, 0, r);
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+}

@@ -1,0 +1,104 @@
+package dev.attnlab.tracking.mlflow;
+
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.attnlab.pipeline.RunLog;
+import dev.attnlab.spec.ExperimentSpec;
+import dev.attnlab.tracking.SpecParams;
+import dev.attnlab.tracking.Tracker;
+import dev.attnlab.tracking.TrackerBackend;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * {@code tracking.backend: mlflow}. Opens one MLflow run per experiment run, in the experiment
+ * named {@code tracking.experiment} (default: the spec name), with the runner's tags, the
+ * flattened resolved spec as params and the spec (file and resolved) as artifacts; also sends,
+ * in the background, what earlier runs of the same spec left unsent.
+ */
+public final class MlflowBackend implements TrackerBackend {
+    static final String RUN_NAME_TAG = "mlflow.runName";
+
+    private final Map<String, String> env;
+    private final MlflowTracker.Options options;
+
+    public MlflowBackend() {
+        this(System.getenv(), MlflowTracker.Options.defaults());
+    }
+
+    MlflowBackend(Map<String, String> env, MlflowTracker.Options options) {
+        this.env = env;
+        this.options = options;
+    }
+
+    @Override
+    public String name() {
+        return "mlflow";
+    }
+
+    /**
+     * @throws MlflowException          of kind AUTH when the server refuses the credentials
+     * @throws IllegalArgumentException when MLFLOW_TRACKING_URI is not usable
+     */
+    @Override
+    public Tracker open(ExperimentSpec spec, Path runDir, Map<String, String> tags, RunLog log) throws IOException {
+        MlflowRest rest = new MlflowRest(MlflowSettings.fromEnv(env));
+        Journal journal = Journal.open(runDir);
+        try {
+            if (Journal.firstEntry(runDir).isEmpty()) {
+                journal.append("create_run", createRunEntry(spec, tags));
+            }
+            MlflowTracker tracker = new MlflowTracker(journal, new JournalSender(journal, rest, log), rest, log, options);
+            tracker.start();
+            tracker.startSystemMetrics();
+            if (spec.resolved() != null) {
+                tracker.logParams(SpecParams.flatten(spec.resolved()));
+                Path resolved = journal.dir().resolve("resolved-spec.json");
+                Files.writeString(resolved, Journal.JSON.copy().enable(SerializationFeature.INDENT_OUTPUT)
+                        .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).writeValueAsString(spec.resolved()));
+                tracker.logArtifact(resolved, "spec");
+            }
+            if (spec.file() != null && Files.isRegularFile(spec.file())) {
+                tracker.logArtifact(spec.file(), "spec");
+            }
+            Thread catchUp = new Thread(() -> {
+                try (MlflowRest own = new MlflowRest(rest.settings())) {
+                    MlflowSync.syncEarlierRuns(runDir, spec.name(), own, log);
+                }
+            }, "mlflow-catch-up");
+            catchUp.setDaemon(true);
+            tracker.addCompanion(catchUp);
+            catchUp.start();
+            return tracker;
+        } catch (IOException | RuntimeException e) {
+            journal.close();
+            rest.close();
+            throw e;
+        }
+    }
+
+    private static ObjectNode createRunEntry(ExperimentSpec spec, Map<String, String> tags) {
+        String experiment = spec.tracking() != null && !spec.tracking().experiment().isBlank()
+                ? spec.tracking().experiment() : spec.name();
+        String runName = Optional.ofNullable(tags.get(RUN_NAME_TAG)).filter(s -> !s.isBlank())
+                .or(() -> Optional.ofNullable(spec.tracking()).map(t -> t.runName()).filter(s -> s != null && !s.isBlank()))
+                .orElse(spec.name() + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        ObjectNode b = Journal.JSON.createObjectNode();
+        b.put("spec", spec.name());
+        b.put("experiment", experiment);
+        b.put("client_run_id", UUID.randomUUID().toString());
+        b.put("run_name", runName);
+        b.put("start_time", System.currentTimeMillis());
+        ObjectNode t = b.putObject("tags");
+        tags.forEach((k, v) -> t.put(MlflowLimits.key(k), MlflowLimits.tagValue(v)));
+        t.put(RUN_NAME_TAG, runName);
+        return b;
+    }
+}

@@ -1,0 +1,133 @@
+package dev.attnlab.tracking.mlflow;
+
+import dev.attnlab.tracking.Tracker;
+import dev.attnlab.tracking.TrackingMeters;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Publishes JVM memory, GC, CPU and thread meters plus the run's stage timers and token counters
+ * ({@link TrackingMeters}) to a tracker as {@code system/...} metrics at a fixed interval; MLflow's
+ * UI lists {@code system/} keys in its system-metrics view. Steps count publications (0, 1, 2, ...).
+ */
+final class SystemMetricsPublisher implements AutoCloseable {
+    private static final double MB = 1024.0 * 1024.0;
+
+    private final Tracker target;
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final JvmGcMetrics gc = new JvmGcMetrics();
+    private final ScheduledExecutorService timer;
+    private long step;
+
+    SystemMetricsPublisher(Tracker target, Duration interval) {
+        this.target = target;
+        new JvmMemoryMetrics().bindTo(registry);
+        gc.bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        Metrics.addRegistry(registry); // the run's stage timers and token counters land here too
+        timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "mlflow-system-metrics");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleAtFixedRate(this::publish, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The current values, keyed as they appear in MLflow. */
+    static Map<String, Double> snapshot(MeterRegistry registry) {
+        Map<String, Double> out = new TreeMap<>();
+        out.put("system/jvm_heap_used_megabytes", sumGauge(registry, "jvm.memory.used", "heap") / MB);
+        out.put("system/jvm_heap_committed_megabytes", sumGauge(registry, "jvm.memory.committed", "heap") / MB);
+        out.put("system/jvm_nonheap_used_megabytes", sumGauge(registry, "jvm.memory.used", "nonheap") / MB);
+        gauge(registry, "process.cpu.usage").ifPresent(v -> out.put("system/process_cpu_utilization_percentage", v * 100));
+        gauge(registry, "system.cpu.usage").ifPresent(v -> out.put("system/cpu_utilization_percentage", v * 100));
+        gauge(registry, "system.load.average.1m").ifPresent(v -> out.put("system/load_average_1m", v));
+        gauge(registry, "jvm.threads.live").ifPresent(v -> out.put("system/jvm_threads_live", v));
+        gauge(registry, "jvm.threads.peak").ifPresent(v -> out.put("system/jvm_threads_peak", v));
+        double pauseSeconds = 0;
+        long pauses = 0;
+        for (Timer t : registry.find("jvm.gc.pause").timers()) {
+            pauseSeconds += t.totalTime(TimeUnit.SECONDS);
+            pauses += t.count();
+        }
+        out.put("system/gc_pause_seconds_total", pauseSeconds);
+        out.put("system/gc_pause_count", (double) pauses);
+        for (FunctionCounter c : registry.find("jvm.gc.memory.allocated").functionCounters()) {
+            out.put("system/jvm_allocated_megabytes_total", c.count() / MB);
+        }
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            long total = os.getTotalMemorySize();
+            out.put("system/system_memory_usage_megabytes", (total - os.getFreeMemorySize()) / MB);
+            out.put("system/system_memory_usage_percentage", 100.0 * (total - os.getFreeMemorySize()) / total);
+        }
+        for (Timer t : registry.find(TrackingMeters.STAGE_TIMER).timers()) {
+            String stage = t.getId().getTag("stage");
+            out.put("system/stage/" + stage + "_seconds_total", t.totalTime(TimeUnit.SECONDS));
+        }
+        for (Counter c : registry.find(TrackingMeters.TOKEN_COUNTER).counters()) {
+            out.put("system/tokens/" + c.getId().getTag("kind") + "_total", c.count());
+        }
+        return out;
+    }
+
+    private static double sumGauge(MeterRegistry registry, String name, String area) {
+        double sum = 0;
+        for (Gauge g : registry.find(name).tag("area", area).gauges()) {
+            double v = g.value();
+            if (Double.isFinite(v) && v >= 0) {
+                sum += v;
+            }
+        }
+        return sum;
+    }
+
+    private static java.util.Optional<Double> gauge(MeterRegistry registry, String name) {
+        Gauge g = registry.find(name).gauge();
+        if (g == null || !Double.isFinite(g.value()) || g.value() < 0) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(g.value());
+    }
+
+    private synchronized void publish() {
+        try {
+            long s = step++;
+            snapshot(registry).forEach((k, v) -> target.logMetric(k, v, s));
+        } catch (RuntimeException e) {
+            // a meter that cannot be read must not stop the others next time
+        }
+    }
+
+    /** Publishes one last snapshot, then stops and detaches the meters. */
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        try {
+            timer.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        publish();
+        Metrics.removeRegistry(registry);
+        gc.close();
+        registry.close();
+    }
+}

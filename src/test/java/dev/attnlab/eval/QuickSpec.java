@@ -1,0 +1,33 @@
+package dev.attnlab.eval;
+
+import dev.attnlab.spec.DataSpec;
+import dev.attnlab.spec.EvaluateSpec;
+import dev.attnlab.spec.ExperimentSpec;
+import dev.attnlab.spec.InterpretSpec;
+import dev.attnlab.spec.ModelSpec;
+import dev.attnlab.spec.TokenizerSpec;
+import dev.attnlab.spec.TrackingSpec;
+import dev.attnlab.spec.TrainSpec;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/** A spec with the brief's defaults for a small synthetic run, built without the YAML loader. */
+final class QuickSpec {
+
+    private QuickSpec() {
+    }
+
+    static ExperimentSpec spec() {
+        return new ExperimentSpec("t", "", "language-model", 0,
+                new DataSpec("synthetic", "", "", "text", "wikitext-103", "auto", 0, 0, "dataset", 0.05, false,
+                        new DataSpec.Preprocess(false, false, false), new DataSpec.Synthetic(16, 4, 2, 0, 10, 4, 0)),
+                new TokenizerSpec("none", "", "truncate", false),
+                new ModelSpec(2, 32, 2, 0, 16, "learned", "none", "none", 0, true, false, true, true, 0.02),
+                new TrainSpec(1e-3, 0.9, 0.999, 1e-8, 0.01, false, false, "constant", 0, 0.1, 0, 8, 10, 1, 0, 1, 0,
+                        "none", 1, 0),
+                new EvaluateSpec(1, 0, 0, 0, 1), new InterpretSpec(true, List.of(), 1, 0, 5, true, 16, 0),
+                new TrackingSpec("none", "", ""), Path.of("t.yaml"), Map.of());
+    }
+}

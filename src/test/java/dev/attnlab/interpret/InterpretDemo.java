@@ -1,0 +1,20 @@
+package dev.attnlab.interpret;
+
+import dev.attnlab.eval.EvaluationTest;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Writes the interpretation of the hand-built induction model into a directory, to look at in a browser. */
+public final class InterpretDemo {
+
+    private InterpretDemo() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path out = Files.createDirectories(Path.of(args.length > 0 ? args[0] : "target/interpret-demo"));
+        Path tok = EvaluationTest.writeTokenized(out.resolve("tokenized"), 64, 20);
+        InterpretationTest.interpret(HandBuiltInductionModel.build(64, 16, 2, true), tok, Files.createDirectories(out.resolve("interpret")));
+        System.out.println(out.toAbsolutePath());
+    }
+}

@@ -1,0 +1,77 @@
+package dev.attnlab.interpret;
+
+import dev.attnlab.eval.Evaluation;
+import dev.attnlab.eval.TokenizedSplits;
+import dev.attnlab.model.ModelConfig;
+import dev.attnlab.pipeline.Progress;
+import dev.attnlab.pipeline.RunLog;
+import dev.attnlab.spec.EvaluateSpec;
+import dev.attnlab.spec.InterpretSpec;
+import dev.attnlab.tokenize.TokenShardWriter;
+import dev.attnlab.tracking.Tracker;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * Times the evaluate and interpret computations with the spec defaults on a randomly initialised
+ * model of the notebooks' largest shape (vocab 50,257, d_model 256, n_ctx 80) over random-token
+ * shards. Run by bench/eval-interpret-speed.sh; prints one line per stage.
+ * Args: outDir nLayers nHeads [vocab] [trainTokens]
+ */
+public final class StageBenchmark {
+
+    private StageBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path out = Files.createDirectories(Path.of(args[0]));
+        int nLayers = Integer.parseInt(args[1]);
+        int nHeads = Integer.parseInt(args[2]);
+        int vocab = args.length > 3 ? Integer.parseInt(args[3]) : 50_257;
+        int trainTokens = args.length > 4 ? Integer.parseInt(args[4]) : 2_000_000;
+        int dModel = 256;
+        int nCtx = 80;
+        Path tok = Files.createDirectories(out.resolve("tokenized"));
+        Random rng = new Random(1);
+        writeShard(tok, "train", trainTokens, vocab, rng);
+        writeShard(tok, "val", 81 * 2000, vocab, rng);
+        writeShard(tok, "test", 81 * 2000, vocab, rng);
+        Files.writeString(tok.resolve("manifest.json"), "{\"tokenizer\":\"none\",\"vocab_size\":" + vocab
+                + ",\"wide\":true,\"eot_id\":-1,\"pad_id\":-1,\"packing\":\"concat\",\"splits\":{}}");
+        ModelConfig cfg = ReferenceAttentionModel.config(nLayers, dModel, nHeads, dModel / nHeads, nCtx, vocab);
+        ReferenceAttentionModel model = ReferenceAttentionModel.random(cfg, 0.02, 3);
+        TokenizedSplits data = TokenizedSplits.open(tok);
+        String label = String.format(Locale.ROOT, "vocab %d, d_model %d, n_ctx %d, %d layer(s) x %d heads", vocab, dModel, nCtx, nLayers, nHeads);
+
+        // spec defaults: evaluate {max_batches 50, induction_batches 4}, train.batch_size 32,
+        // interpret {samples 2, top_k 20, ablation true, vocab_chunk 4096}
+        long t0 = System.nanoTime();
+        new Evaluation(model, data, new Evaluation.Settings(new EvaluateSpec(50, 0, 0, 0, 4), 32, 0), Progress.NONE,
+                RunLog.STDERR).run(Files.createDirectories(out.resolve("evaluate")), Tracker.NONE, "evaluate");
+        double evalS = (System.nanoTime() - t0) / 1e9;
+        System.out.printf(Locale.ROOT, "evaluate  %s: %.1f s%n", label, evalS);
+
+        t0 = System.nanoTime();
+        InterpretSpec spec = new InterpretSpec(true, List.of(), 2, 0, 20, true, 4096, 0);
+        Interpretation.Results r = new Interpretation(model, data, RunTokenizer.ids(vocab),
+                new Interpretation.Settings("benchmark", spec, 32, 0, 4, 0), Progress.NONE, RunLog.STDERR)
+                .run(Files.createDirectories(out.resolve("interpret")), Tracker.NONE);
+        double interpS = (System.nanoTime() - t0) / 1e9;
+        System.out.printf(Locale.ROOT, "interpret %s: %.1f s  parts (ms) %s%n", label, interpS, r.timingsMs());
+    }
+
+    private static void writeShard(Path dir, String name, int tokens, int vocab, Random rng) throws Exception {
+        try (TokenShardWriter w = new TokenShardWriter(dir, name, true)) {
+            int[] doc = new int[1000];
+            for (int done = 0; done < tokens; done += doc.length) {
+                int n = Math.min(doc.length, tokens - done);
+                for (int i = 0; i < n; i++) doc[i] = rng.nextInt(vocab);
+                w.add(doc, n);
+            }
+        }
+    }
+}

@@ -213,8 +213,9 @@ public final class ExperimentRunner {
                             + " [key " + key.substring(0, 12) + "]");
                     StageCache.Pending pending = stageCache.begin(node.name(), key, stage.version());
                     RecordingTracker recorder = new RecordingTracker(tracker, pending.outputDir(), log);
+                    Path stateDir = Files.createDirectories(stageCache.stateDir(node.name(), key));
                     StageContext ctx = new StageContext(spec, Map.copyOf(inputs), pending.outputDir(), recorder,
-                            options.progress(), FileRunLog.prefixed(log, node.name()));
+                            options.progress(), FileRunLog.prefixed(log, node.name()), stateDir);
                     try {
                         stage.run(ctx);
                         if (Thread.currentThread().isInterrupted()) {
@@ -222,6 +223,7 @@ public final class ExperimentRunner {
                         }
                         tracker.flush(); // remote trackers read artifact files before they move into the cache
                         outputDir = pending.commit(recorder.record(), forced.contains(node.name())).outputDir();
+                        StageCache.deleteTree(stateDir); // published: nothing left to resume
                     } catch (Throwable t) {
                         pending.abandon();
                         throw t;

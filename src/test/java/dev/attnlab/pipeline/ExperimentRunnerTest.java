@@ -211,9 +211,12 @@ class ExperimentRunnerTest {
                 "and not to the console");
 
         stage("train").failHalfway = false;
-        RunResult ok = run();
+        RunResult ok = run("train.resume=latest"); // not part of the key: the same attempt resumes
         assertEquals(List.of("ingest=hit", "tokenize=hit", "train=miss", "evaluate=miss", "interpret=miss"),
                 cacheStates(ok));
+        assertEquals(2, stage("train").attemptsSeen, "the failed attempt's state directory was kept for the retry");
+        assertFalse(Files.exists(project.layout().cacheDir().resolve("state/train").resolve(ok.stage("train").key())),
+                "state is removed once the entry is published");
     }
 
     @Test

@@ -29,8 +29,9 @@ final class SchemaCommand implements Callable<Integer> {
                 continue;
             }
             String def = k.required() ? "(required)" : String.valueOf(k.defaultValue());
-            parent.context().out().printf("  %-36s %-16s %-14s %s%n", k.path(), k.expected().replaceFirst("^an? ", ""),
-                    def, k.meaning());
+            String allowed = k.allowed().isEmpty() ? (k.type().label() + " " + k.range()).trim()
+                    : String.join("|", k.allowed());
+            parent.context().out().printf("  %-36s %-24s %-14s %s%n", k.path(), allowed, def, k.meaning());
         }
         return 0;
     }

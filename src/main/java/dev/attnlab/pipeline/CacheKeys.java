@@ -2,6 +2,7 @@ package dev.attnlab.pipeline;
 
 import dev.attnlab.spec.CanonicalJson;
 import dev.attnlab.spec.ExperimentSpec;
+import dev.attnlab.spec.SpecSchema;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,7 +12,8 @@ import java.util.TreeMap;
 /**
  * Cache keys: sha256 of the canonical JSON of (stage name, stage version, each spec section the
  * stage reads, each input stage's key). A stage's key therefore changes exactly when its own
- * sections, its implementation version, or anything upstream changes.
+ * sections, its implementation version, or anything upstream changes. Keys listed in
+ * {@link SpecSchema#CACHE_NEUTRAL} (how, not what, is computed) are left out.
  */
 public final class CacheKeys {
 
@@ -31,7 +33,7 @@ public final class CacheKeys {
                              Map<String, String> inputKeys) {
         Map<String, Object> reads = new TreeMap<>();
         for (String section : stage.reads()) {
-            reads.put(section, spec.resolved().get(section));
+            reads.put(section, withoutNeutralKeys(section, spec.resolved().get(section)));
         }
         Map<String, Object> inputs = new TreeMap<>();
         for (String in : stage.inputs()) {
@@ -47,5 +49,18 @@ public final class CacheKeys {
         material.put("reads", reads);
         material.put("inputs", inputs);
         return CanonicalJson.sha256(CanonicalJson.write(material));
+    }
+
+    private static Object withoutNeutralKeys(String section, Object value) {
+        if (!(value instanceof Map<?, ?> map)) {
+            return value;
+        }
+        Map<String, Object> out = new TreeMap<>();
+        map.forEach((k, v) -> {
+            if (!SpecSchema.CACHE_NEUTRAL.contains(section + "." + k)) {
+                out.put(k.toString(), withoutNeutralKeys(section + "." + k, v));
+            }
+        });
+        return out;
     }
 }

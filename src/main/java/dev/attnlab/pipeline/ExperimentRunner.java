@@ -1,40 +1,24 @@
 package dev.attnlab.pipeline;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.attnlab.spec.CanonicalJson;
 import dev.attnlab.spec.ExperimentSpec;
 import dev.attnlab.spec.SpecException;
-import dev.attnlab.spec.SpecLoader;
 import dev.attnlab.spec.SpecProblem;
 import dev.attnlab.tracking.RecordingTracker;
-import dev.attnlab.tracking.RunDirTracker;
-import dev.attnlab.tracking.TeeTracker;
 import dev.attnlab.tracking.Tracker;
 import dev.attnlab.tracking.TrackerBackend;
-import org.snakeyaml.engine.v2.api.Dump;
-import org.snakeyaml.engine.v2.api.DumpSettings;
-import org.snakeyaml.engine.v2.common.FlowStyle;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Runs an experiment: plans the pipeline, creates the run directory, then for each stage either
@@ -50,12 +34,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class ExperimentRunner {
 
-    public static final String MANIFEST = "manifest.json";
-
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    private static final DateTimeFormatter RUN_ID =
-            DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
-    private static final Set<String> WARNED_BACKENDS = ConcurrentHashMap.newKeySet();
+    public static final String MANIFEST = RunDirectory.MANIFEST;
 
     private final StageRegistry registry;
     private final ProjectLayout layout;
@@ -99,26 +78,8 @@ public final class ExperimentRunner {
             }
         }
         Set<String> forced = RunPlan.downstream(plan.pipeline(), options.force());
-        Path runDir = createRunDir(spec.name());
+        RunDirectory runDir = RunDirectory.create(layout.runsDir(), spec, plan, options, forced);
         return new Execution(spec, plan, forced, options, runDir).run();
-    }
-
-    private Path createRunDir(String name) {
-        Path parent = layout.runsDir().resolve(name);
-        String stamp = RUN_ID.format(Instant.now());
-        try {
-            Files.createDirectories(parent);
-            for (int i = 0; ; i++) {
-                Path dir = parent.resolve(i == 0 ? stamp : stamp + "-" + i);
-                try {
-                    return Files.createDirectory(dir);
-                } catch (FileAlreadyExistsException e) {
-                    // another run started in the same second (parallel sweep trials): take the next suffix
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a run directory under " + parent, e);
-        }
     }
 
     /** One run in progress; the shutdown hook and the main thread share its end-of-run bookkeeping. */
@@ -127,15 +88,14 @@ public final class ExperimentRunner {
         private final RunPlan plan;
         private final Set<String> forced;
         private final RunOptions options;
-        private final Path runDir;
-        private final Instant started = Instant.now();
+        private final RunDirectory runDir;
         private final List<RunResult.StageOutcome> outcomes = new ArrayList<>();
         private FileRunLog log;
         private Tracker tracker;
         private String runningStage;
         private boolean finished;
 
-        Execution(ExperimentSpec spec, RunPlan plan, Set<String> forced, RunOptions options, Path runDir) {
+        Execution(ExperimentSpec spec, RunPlan plan, Set<String> forced, RunOptions options, RunDirectory runDir) {
             this.spec = spec;
             this.plan = plan;
             this.forced = forced;
@@ -146,9 +106,9 @@ public final class ExperimentRunner {
         RunResult run() {
             Thread hook = new Thread(this::onShutdown, "attnlab-run-shutdown");
             try {
-                log = new FileRunLog(runDir.resolve("run.log"), options.console());
+                log = new FileRunLog(runDir.path().resolve(RunDirectory.LOG), options.console());
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot create " + runDir.resolve("run.log"), e);
+                throw new UncheckedIOException("cannot create " + runDir.path().resolve(RunDirectory.LOG), e);
             }
             Runtime.getRuntime().addShutdownHook(hook);
             try {
@@ -166,11 +126,11 @@ public final class ExperimentRunner {
             StageCache stageCache = new StageCache(layout.cacheDir(), log);
             Map<String, Path> outputs = new HashMap<>();
             try {
-                log.info("run " + spec.name() + " -> " + layout.root().relativize(runDir)
+                log.info("run " + spec.name() + " -> " + layout.root().relativize(runDir.path())
                         + " (pipeline " + plan.pipeline().name() + ", cache " + layout.cacheDir() + ")");
                 stageCache.removeOrphans();
-                writeSpecFiles();
-                tracker = openTrackers();
+                runDir.writeSpec();
+                tracker = RunTrackers.open(spec, plan, options, runDir, layout.root(), backends, log);
                 writeManifest("running", null);
                 for (PipelineDefinition.StageNode node : plan.stages()) {
                     runStage(stageCache, node, outputs);
@@ -180,18 +140,17 @@ public final class ExperimentRunner {
                 Throwable cause = f.getCause();
                 boolean interrupted = cause instanceof InterruptedException || Thread.currentThread().isInterrupted();
                 String message = "stage '" + f.stage + "' " + (interrupted ? "was interrupted" : "failed") + ": "
-                        + describe(cause) + ". Full trace: " + runDir.resolve("run.log");
+                        + describe(cause) + ". Full trace: " + runDir.path().resolve(RunDirectory.LOG);
                 log.error(message, cause);
                 return finish(interrupted ? RunResult.Status.INTERRUPTED : RunResult.Status.FAILED, message);
             } catch (IOException | RuntimeException e) {
-                String message = "run failed: " + describe(e) + ". Full trace: " + runDir.resolve("run.log");
+                String message = "run failed: " + describe(e) + ". Full trace: " + runDir.path().resolve(RunDirectory.LOG);
                 log.error(message, e);
                 return finish(RunResult.Status.FAILED, message);
             }
         }
 
-        private void runStage(StageCache stageCache, PipelineDefinition.StageNode node, Map<String, Path> outputs)
-                throws IOException {
+        private void runStage(StageCache stageCache, PipelineDefinition.StageNode node, Map<String, Path> outputs) {
             Stage stage = registry.get(node.name()).orElseThrow();
             String key = plan.keys().get(node.name());
             Map<String, Path> inputs = new LinkedHashMap<>();
@@ -214,8 +173,9 @@ public final class ExperimentRunner {
                             + " [key " + key.substring(0, 12) + "]");
                     StageCache.Pending pending = stageCache.begin(node.name(), key, stage.version());
                     RecordingTracker recorder = new RecordingTracker(tracker, pending.outputDir(), log);
+                    Path stateDir = Files.createDirectories(stageCache.stateDir(node.name(), key));
                     StageContext ctx = new StageContext(spec, Map.copyOf(inputs), pending.outputDir(), recorder,
-                            options.progress(), FileRunLog.prefixed(log, node.name()));
+                            options.progress(), FileRunLog.prefixed(log, node.name()), stateDir);
                     try {
                         stage.run(ctx);
                         if (Thread.currentThread().isInterrupted()) {
@@ -223,15 +183,15 @@ public final class ExperimentRunner {
                         }
                         tracker.flush(); // remote trackers read artifact files before they move into the cache
                         outputDir = pending.commit(recorder.record(), forced.contains(node.name())).outputDir();
+                        StageCache.deleteTree(stateDir); // published: nothing left to resume
                     } catch (Throwable t) {
                         pending.abandon();
                         throw t;
                     }
                     cacheState = "miss";
                 }
-            } catch (IOException e) {
-                throw e;
             } catch (Throwable t) {
+                // the stage's own errors and failures to publish its entry are both reported as the stage's
                 throw new StageFailure(node.name(), t);
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
@@ -248,75 +208,6 @@ public final class ExperimentRunner {
             writeManifest("running", null);
         }
 
-        private Tracker openTrackers() {
-            Map<String, String> tags = new LinkedHashMap<>();
-            GitInfo git = GitInfo.of(layout.root());
-            tags.put("spec.name", spec.name());
-            tags.put("spec.hash", CanonicalJson.specHash(spec));
-            tags.put("spec.file", String.valueOf(spec.file()));
-            tags.put("git.commit", git.commit());
-            tags.put("git.dirty", Boolean.toString(git.dirty()));
-            tags.put("pipeline", plan.pipeline().name());
-            tags.put("attnlab.version", Version.get());
-            tags.putAll(options.extraTags());
-
-            Map<String, Tracker> secondaries = new LinkedHashMap<>();
-            openBackend(tags).ifPresent(t -> secondaries.put(spec.tracking().backend(), t));
-            for (int i = 0; i < options.observers().size(); i++) {
-                secondaries.put("observer-" + i, options.observers().get(i));
-            }
-            Tracker t = new TeeTracker(new RunDirTracker(runDir), secondaries, log);
-            tags.forEach(t::setTag);
-            t.logParams(CanonicalJson.flatten(spec.resolved()));
-            t.logArtifact(runDir.resolve("spec.yaml"), "spec");
-            try (var files = Files.list(runDir.resolve("source"))) {
-                files.sorted().forEach(f -> t.logArtifact(f, "spec/source"));
-            } catch (IOException e) {
-                log.warn("cannot list the spec sources: " + e.getMessage());
-            }
-            t.flush();
-            return t;
-        }
-
-        private Optional<Tracker> openBackend(Map<String, String> tags) {
-            String name = spec.tracking().backend();
-            if (name.equals("none")) {
-                return Optional.empty();
-            }
-            Optional<TrackerBackend> backend = backends.stream().filter(b -> b.name().equals(name)).findFirst();
-            if (backend.isEmpty()) {
-                if (WARNED_BACKENDS.add(name)) {
-                    log.warn("tracking backend '" + name + "' is not available in this build; tracking to the run "
-                            + "directory only (set tracking.backend: none to silence this)");
-                }
-                return Optional.empty();
-            }
-            try {
-                return Optional.of(backend.get().open(spec, runDir, Map.copyOf(tags), log));
-            } catch (Exception e) {
-                log.warn("cannot open tracking backend '" + name + "': " + describe(e)
-                        + "; tracking to the run directory only");
-                return Optional.empty();
-            }
-        }
-
-        private void writeSpecFiles() throws IOException {
-            DumpSettings settings = DumpSettings.builder().setDefaultFlowStyle(FlowStyle.BLOCK).build();
-            String yaml = "# resolved spec: every key with its default filled in"
-                    + (options.overrides().isEmpty() ? "" : "; overrides: " + String.join(" ", options.overrides()))
-                    + "\n" + new Dump(settings).dumpToString(spec.resolved());
-            Files.writeString(runDir.resolve("spec.yaml"), yaml);
-            Files.writeString(runDir.resolve("spec.json"), JSON.writeValueAsString(spec.resolved()));
-            Path source = Files.createDirectories(runDir.resolve("source"));
-            if (spec.file() != null && Files.isRegularFile(spec.file())) {
-                for (Path f : SpecLoader.sourceFiles(spec.file())) {
-                    if (Files.isRegularFile(f)) {
-                        Files.copy(f, source.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-                    }
-                }
-            }
-        }
-
         private synchronized RunResult finish(RunResult.Status status, String error) {
             if (!finished) {
                 finished = true;
@@ -330,11 +221,11 @@ public final class ExperimentRunner {
                     }
                 }
                 if (status == RunResult.Status.COMPLETED) {
-                    log.info("run complete: " + runDir);
+                    log.info("run complete: " + runDir.path());
                 }
                 log.close();
             }
-            return new RunResult(runDir, status, List.copyOf(outcomes), error);
+            return new RunResult(runDir.path(), status, List.copyOf(outcomes), error);
         }
 
         /** Ctrl-C or a kill: record what happened and flush the trackers; the stage's temp dir is cleaned later. */
@@ -347,50 +238,10 @@ public final class ExperimentRunner {
         }
 
         private synchronized void writeManifest(String status, String error) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("spec", spec.name());
-            m.put("spec_file", String.valueOf(spec.file()));
-            m.put("spec_hash", CanonicalJson.specHash(spec));
-            m.put("pipeline", plan.pipeline().name());
-            m.put("attnlab_version", Version.get());
-            m.put("overrides", options.overrides());
-            m.put("until", options.until());
-            m.put("forced", new ArrayList<>(forced));
-            m.put("started", started.toString());
-            m.put("finished", status.equals("running") ? null : Instant.now().toString());
-            m.put("status", status);
-            m.put("error", error);
-            m.put("cache_dir", layout.cacheDir().toString());
-            List<Map<String, Object>> stages = new ArrayList<>();
-            Set<String> done = new HashSet<>();
-            for (RunResult.StageOutcome o : outcomes) {
-                done.add(o.name());
-                Map<String, Object> s = new LinkedHashMap<>();
-                s.put("name", o.name());
-                s.put("version", o.version());
-                s.put("key", o.key());
-                s.put("cache", o.cache());
-                s.put("seconds", Math.round(o.seconds() * 1000) / 1000.0);
-                s.put("output_dir", o.outputDir().toString());
-                stages.add(s);
-            }
-            for (PipelineDefinition.StageNode n : plan.stages()) {
-                if (!done.contains(n.name())) {
-                    Map<String, Object> s = new LinkedHashMap<>();
-                    s.put("name", n.name());
-                    s.put("key", plan.keys().get(n.name()));
-                    s.put("cache", n.name().equals(runningStage) ? "running" : "pending");
-                    stages.add(s);
-                }
-            }
-            m.put("stages", stages);
             try {
-                Path tmp = runDir.resolve(MANIFEST + ".tmp");
-                JSON.writeValue(tmp.toFile(), m);
-                Files.move(tmp, runDir.resolve(MANIFEST), StandardCopyOption.REPLACE_EXISTING,
-                        StandardCopyOption.ATOMIC_MOVE);
+                runDir.writeManifest(status, error, outcomes, runningStage);
             } catch (IOException e) {
-                log.warn("cannot write " + runDir.resolve(MANIFEST) + ": " + e.getMessage());
+                log.warn("cannot write " + runDir.path().resolve(RunDirectory.MANIFEST) + ": " + e.getMessage());
             }
         }
     }
@@ -407,6 +258,10 @@ public final class ExperimentRunner {
 
     /** The exception's own message, or its type when it has none (a bug rather than a user error). */
     public static String describe(Throwable t) {
+        Throwable cause = t.getCause();
+        if (cause != null && (t.getMessage() == null || t.getMessage().equals(cause.toString()))) {
+            return describe(cause); // a wrapper (UncheckedIOException, ExecutionException...) adds nothing
+        }
         String m = t.getMessage();
         return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
     }

@@ -80,6 +80,14 @@ public final class StageCache {
         return root.resolve("entries").resolve(stage).resolve(key);
     }
 
+    /**
+     * A directory that outlives failed attempts of one stage with one key (the train stage keeps its
+     * periodic checkpoints there so a killed run can resume). Removed once the entry is published.
+     */
+    public Path stateDir(String stage, String key) {
+        return root.resolve("state").resolve(stage).resolve(key);
+    }
+
     /** A verified entry, or empty when there is none or it cannot be trusted (then a warning says why). */
     public Optional<Entry> lookup(String stage, String key) {
         Path dir = entryDir(stage, key);

@@ -77,6 +77,13 @@ public final class SpecSchema {
     public static final Set<String> STAGE_READABLE =
             Set.of("seed", "data", "tokenizer", "model", "train", "evaluate", "interpret");
 
+    /**
+     * Keys that cannot change a stage's outputs, only how they are computed, so they are left out of
+     * cache keys: resuming from a checkpoint is exact, and thread counts do not change results.
+     * Keeping {@code train.resume} out of the key is what lets a killed run be resumed under the same key.
+     */
+    public static final Set<String> CACHE_NEUTRAL = Set.of("train.resume", "train.threads");
+
     /** Spec and experiment names become directory names, so they are restricted to this pattern. */
     public static final String NAME_PATTERN = "[A-Za-z0-9][A-Za-z0-9._-]*";
 
@@ -161,9 +168,9 @@ public final class SpecSchema {
         integer("train.eval_every", 200, ge(0), null, "Validate every N steps; 0 = only at the end.");
         integer("train.eval_batches", 20, ge(0), null, "Validation batches per evaluation; 0 = the whole split.");
         integer("train.checkpoint_every", 0, ge(0), null, "Checkpoint every N steps; 0 = only at the end.");
-        choice("train.resume", "none", false, "Resume from the latest checkpoint of an identical earlier attempt.", "none", "latest");
+        choice("train.resume", "none", false, "Resume from the latest checkpoint of an interrupted attempt with the same cache key (not part of the key).", "none", "latest");
         integer("train.log_every", 1, ge(1), null, "Log training metrics every N steps.");
-        integer("train.threads", 0, ge(0), null, "ND4J/OpenBLAS threads; 0 = automatic.");
+        integer("train.threads", 0, ge(0), null, "ND4J/OpenBLAS threads; 0 = automatic (not part of the cache key).");
 
         section("evaluate", "Held-out evaluation.");
         integer("evaluate.max_batches", 50, ge(0), null, "Test/validation batches to score; 0 = the whole split.");

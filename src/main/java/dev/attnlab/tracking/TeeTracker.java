@@ -16,6 +16,7 @@ public final class TeeTracker implements Tracker {
 
     private final Tracker primary;
     private final List<Secondary> secondaries;
+    private final RunLog log;
 
     private record Secondary(String name, Tracker tracker, AtomicBoolean failed) { }
 
@@ -25,8 +26,6 @@ public final class TeeTracker implements Tracker {
                 .map(e -> new Secondary(e.getKey(), e.getValue(), new AtomicBoolean())).toList();
         this.log = log;
     }
-
-    private final RunLog log;
 
     private void each(String what, java.util.function.Consumer<Tracker> call) {
         call.accept(primary);

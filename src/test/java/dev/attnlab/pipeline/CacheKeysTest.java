@@ -54,6 +54,7 @@ class CacheKeysTest {
         assertEquals(List.of(), changed(base, keys(V1, "tracking.backend=none", "tracking.experiment=x")));
         assertEquals(List.of(), changed(base, keys(V1, "name=other", "description=changed")));
         assertEquals(List.of(), changed(base, keys(V1, "train.lr=1.0e-3"))); // same value, other spelling
+        assertEquals(List.of(), changed(base, keys(V1, "train.resume=latest", "train.threads=2"))); // how, not what
     }
 
     @Test

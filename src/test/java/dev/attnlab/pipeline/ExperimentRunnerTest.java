@@ -161,6 +161,34 @@ class ExperimentRunnerTest {
     }
 
     @Test
+    void concurrentRunsOfTheSameSpecComputeEachStageOnce() throws Exception {
+        stage("ingest").duringRun = () -> {
+            try {
+                Thread.sleep(100); // widen the window in which both runs want the same entry
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+        try {
+            List<java.util.concurrent.Future<RunResult>> runs = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                runs.add(pool.submit(() -> run()));
+            }
+            Set<Path> dirs = new java.util.HashSet<>();
+            for (var f : runs) {
+                RunResult r = f.get();
+                assertTrue(r.ok(), r.error());
+                dirs.add(r.runDir());
+            }
+            assertEquals(3, dirs.size(), "each run has its own directory");
+        } finally {
+            pool.shutdownNow();
+        }
+        stages.forEach(s -> assertEquals(1, s.runs.get(), s.name() + " computed more than once"));
+    }
+
+    @Test
     void unknownForceStageIsAConfigurationError() {
         SpecException e = assertThrows(SpecException.class, () -> run(options().withForce(Set.of("trian"))));
         assertTrue(e.getMessage().contains("--force trian: no stage 'trian' in pipeline language-model"), e.getMessage());
@@ -183,9 +211,12 @@ class ExperimentRunnerTest {
                 "and not to the console");
 
         stage("train").failHalfway = false;
-        RunResult ok = run();
+        RunResult ok = run("train.resume=latest"); // not part of the key: the same attempt resumes
         assertEquals(List.of("ingest=hit", "tokenize=hit", "train=miss", "evaluate=miss", "interpret=miss"),
                 cacheStates(ok));
+        assertEquals(2, stage("train").attemptsSeen, "the failed attempt's state directory was kept for the retry");
+        assertFalse(Files.exists(project.layout().cacheDir().resolve("state/train").resolve(ok.stage("train").key())),
+                "state is removed once the entry is published");
     }
 
     @Test
@@ -235,6 +266,17 @@ class ExperimentRunnerTest {
         RunResult r = run(options().withUntil("tokenize"));
         assertTrue(r.ok(), r.error());
         assertEquals(List.of("ingest=miss", "tokenize=miss"), cacheStates(r));
+    }
+
+    @Test
+    void aCheckedExceptionFromAStageIsReportedAsThatStagesFailure() {
+        stage("ingest").duringRun = () -> {
+            throw new java.io.UncheckedIOException(new java.io.IOException("data file missing: place it in /x"));
+        };
+        RunResult r = run();
+        assertEquals(RunResult.Status.FAILED, r.status());
+        assertTrue(r.error().startsWith("stage 'ingest' failed: data file missing: place it in /x"),
+                r.error());
     }
 
     @Test

@@ -18,6 +18,8 @@ public final class FakeStage implements Stage {
     public final AtomicInteger runs = new AtomicInteger();
     public volatile boolean failHalfway;
     public volatile Runnable duringRun = () -> { };
+    /** How many attempts this key's state directory had seen, counting this one (as a resuming stage would). */
+    public volatile int attemptsSeen;
 
     public FakeStage(String name, int version) {
         this.name = name;
@@ -35,6 +37,9 @@ public final class FakeStage implements Stage {
     @Override
     public void run(StageContext ctx) throws Exception {
         runs.incrementAndGet();
+        Path attempts = ctx.stateDir().resolve("attempts");
+        attemptsSeen = (Files.exists(attempts) ? Integer.parseInt(Files.readString(attempts)) : 0) + 1;
+        Files.writeString(attempts, Integer.toString(attemptsSeen));
         StringBuilder content = new StringBuilder(name).append('\n')
                 .append(CanonicalJson.write(ctx.spec().resolved())).append('\n');
         for (var in : ctx.inputs().entrySet()) {

@@ -31,11 +31,19 @@ public final class TestProject {
     public final Path spec;
 
     public TestProject(Path root) throws IOException {
+        this(root, true);
+    }
+
+    /** {@code create = false} opens a project another process already set up. */
+    public TestProject(Path root, boolean create) throws IOException {
         this.root = root;
+        this.spec = root.resolve("experiments/tiny.yaml");
+        if (!create) {
+            return;
+        }
         Files.createDirectories(root.resolve("pipelines"));
         Files.copy(Path.of("pipelines/language-model.yaml"), root.resolve("pipelines/language-model.yaml"));
         Files.createDirectories(root.resolve("experiments"));
-        this.spec = root.resolve("experiments/tiny.yaml");
         Files.writeString(spec, SPEC);
     }
 

@@ -1,0 +1,150 @@
+package dev.attnlab.pipeline;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.attnlab.spec.CanonicalJson;
+import dev.attnlab.spec.ExperimentSpec;
+import dev.attnlab.spec.SpecLoader;
+import org.snakeyaml.engine.v2.api.Dump;
+import org.snakeyaml.engine.v2.api.DumpSettings;
+import org.snakeyaml.engine.v2.common.FlowStyle;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One run's directory, {@code runs/<spec name>/<UTC timestamp>/}: the resolved spec
+ * ({@code spec.yaml}, {@code spec.json}), the spec's source files ({@code source/}), and
+ * {@code manifest.json} (status, overrides, and per stage its key, cache hit or miss, timing),
+ * rewritten atomically after every stage so a killed run still shows how far it got.
+ */
+final class RunDirectory {
+
+    static final String MANIFEST = "manifest.json";
+    static final String LOG = "run.log";
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final DateTimeFormatter RUN_ID =
+            DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
+    private final Path dir;
+    private final ExperimentSpec spec;
+    private final RunPlan plan;
+    private final RunOptions options;
+    private final Set<String> forced;
+    private final Instant started = Instant.now();
+
+    private RunDirectory(Path dir, ExperimentSpec spec, RunPlan plan, RunOptions options, Set<String> forced) {
+        this.dir = dir;
+        this.spec = spec;
+        this.plan = plan;
+        this.options = options;
+        this.forced = forced;
+    }
+
+    /** Creates a fresh directory; runs started in the same second (parallel trials) get a suffix. */
+    static RunDirectory create(Path runsDir, ExperimentSpec spec, RunPlan plan, RunOptions options, Set<String> forced) {
+        Path parent = runsDir.resolve(spec.name());
+        String stamp = RUN_ID.format(Instant.now());
+        try {
+            Files.createDirectories(parent);
+            for (int i = 0; ; i++) {
+                try {
+                    Path dir = Files.createDirectory(parent.resolve(i == 0 ? stamp : stamp + "-" + i));
+                    return new RunDirectory(dir, spec, plan, options, forced);
+                } catch (FileAlreadyExistsException e) {
+                    // taken by a run that started in the same second: try the next suffix
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a run directory under " + parent, e);
+        }
+    }
+
+    Path path() {
+        return dir;
+    }
+
+    /** {@code spec.yaml} (resolved, overrides noted), {@code spec.json}, and {@code source/} (the spec and what it extends). */
+    void writeSpec() throws IOException {
+        DumpSettings settings = DumpSettings.builder().setDefaultFlowStyle(FlowStyle.BLOCK).build();
+        String yaml = "# resolved spec: every key with its default filled in"
+                + (options.overrides().isEmpty() ? "" : "; overrides: " + String.join(" ", options.overrides()))
+                + "\n" + new Dump(settings).dumpToString(spec.resolved());
+        Files.writeString(dir.resolve("spec.yaml"), yaml);
+        Files.writeString(dir.resolve("spec.json"), JSON.writeValueAsString(spec.resolved()));
+        Path source = Files.createDirectories(dir.resolve("source"));
+        if (spec.file() != null && Files.isRegularFile(spec.file())) {
+            for (Path f : SpecLoader.sourceFiles(spec.file())) {
+                if (Files.isRegularFile(f)) {
+                    Files.copy(f, source.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+
+    /** The files a tracker should store as the run's spec artifacts. */
+    List<Path> specFiles() throws IOException {
+        List<Path> files = new ArrayList<>(List.of(dir.resolve("spec.yaml")));
+        try (var s = Files.list(dir.resolve("source"))) {
+            s.sorted().forEach(files::add);
+        }
+        return files;
+    }
+
+    synchronized void writeManifest(String status, String error, List<RunResult.StageOutcome> outcomes,
+                                    String runningStage) throws IOException {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("spec", spec.name());
+        m.put("spec_file", String.valueOf(spec.file()));
+        m.put("spec_hash", CanonicalJson.specHash(spec));
+        m.put("pipeline", plan.pipeline().name());
+        m.put("attnlab_version", Version.get());
+        m.put("overrides", options.overrides());
+        m.put("until", options.until());
+        m.put("forced", new ArrayList<>(forced));
+        m.put("started", started.toString());
+        m.put("finished", status.equals("running") ? null : Instant.now().toString());
+        m.put("status", status);
+        m.put("error", error);
+        List<Map<String, Object>> stages = new ArrayList<>();
+        Set<String> done = new HashSet<>();
+        for (RunResult.StageOutcome o : outcomes) {
+            done.add(o.name());
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("name", o.name());
+            s.put("version", o.version());
+            s.put("key", o.key());
+            s.put("cache", o.cache());
+            s.put("seconds", Math.round(o.seconds() * 1000) / 1000.0);
+            s.put("output_dir", o.outputDir().toString());
+            stages.add(s);
+        }
+        for (PipelineDefinition.StageNode n : plan.stages()) {
+            if (!done.contains(n.name())) {
+                Map<String, Object> s = new LinkedHashMap<>();
+                s.put("name", n.name());
+                s.put("key", plan.keys().get(n.name()));
+                s.put("cache", n.name().equals(runningStage) ? "running" : "pending");
+                stages.add(s);
+            }
+        }
+        m.put("stages", stages);
+        Path tmp = dir.resolve(MANIFEST + ".tmp");
+        JSON.writeValue(tmp.toFile(), m);
+        Files.move(tmp, dir.resolve(MANIFEST), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}

@@ -22,7 +22,10 @@ import java.util.Random;
  */
 public final class ThroughputBench {
 
-    public static void main(String[] args) throws IOException {
+    public static void main(String[] args) throws IOException, InterruptedException {
+        if (!Kernels.VECTOR && System.getProperty("attnlab.bench.child") == null) {
+            System.exit(relaunchWithVectorApi(args));
+        }
         Map<String, Integer> a = new HashMap<>(Map.of("vocab", 1000, "d-model", 128, "heads", 4, "n-ctx", 128,
                 "batch", 16, "layers", 1, "steps", 50, "warmup", 5, "seed", 0));
         for (int i = 0; i < args.length; i++) {
@@ -65,6 +68,30 @@ public final class ThroughputBench {
         System.out.printf("{\"tokens_per_s\": %.1f, \"step_ms\": %.2f, \"rss_mb_start\": %.1f, \"rss_mb_end\": %.1f,"
                         + " \"cpu_ms_per_step\": %.2f, \"threads\": %d, \"vector_api\": %b, \"final_loss\": %.4f}%n",
                 tps, stepMs, rssStart, rssMb(), cpuTimed / 1e6 / Math.max(1, steps), Kernels.threads(), Kernels.VECTOR, loss);
+    }
+
+    /**
+     * Runs this benchmark again in a JVM that has {@code --add-modules jdk.incubator.vector} (same JVM
+     * options, class path and arguments), so that a caller who forgot the flag still measures the
+     * vectorised kernels that training uses. This JVM's own flight recordings are dropped so that the
+     * child's recording (same file) is the one kept.
+     */
+    private static int relaunchWithVectorApi(String[] args) throws IOException, InterruptedException {
+        java.util.List<String> cmd = new java.util.ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.add("--add-modules");
+        cmd.add("jdk.incubator.vector");
+        cmd.add("-Dattnlab.bench.child=true");
+        cmd.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(ThroughputBench.class.getName());
+        cmd.addAll(java.util.List.of(args));
+        jdk.jfr.FlightRecorder.isAvailable();
+        if (jdk.jfr.FlightRecorder.isInitialized()) {
+            jdk.jfr.FlightRecorder.getFlightRecorder().getRecordings().forEach(jdk.jfr.Recording::close);
+        }
+        return new ProcessBuilder(cmd).inheritIO().start().waitFor();
     }
 
     /** Resident set size of this process from /proc/self/status (MB), or -1 where there is none. */

@@ -99,6 +99,10 @@ public final class MlflowBackend implements TrackerBackend {
         ObjectNode t = b.putObject("tags");
         tags.forEach((k, v) -> t.put(MlflowLimits.key(k), MlflowLimits.tagValue(v)));
         t.put(RUN_NAME_TAG, runName);
+        // what MLflow's own clients set: the UI shows them as "Created by" and "Source"
+        t.putIfAbsent("mlflow.user", Journal.JSON.getNodeFactory().textNode(System.getProperty("user.name", "")));
+        t.putIfAbsent("mlflow.source.name", Journal.JSON.getNodeFactory().textNode("attnlab"));
+        t.putIfAbsent("mlflow.source.type", Journal.JSON.getNodeFactory().textNode("LOCAL"));
         return b;
     }
 }

@@ -1,15 +1,12 @@
 package dev.attnlab.tracking.mlflow;
 
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.attnlab.pipeline.RunLog;
 import dev.attnlab.spec.ExperimentSpec;
-import dev.attnlab.tracking.SpecParams;
 import dev.attnlab.tracking.Tracker;
 import dev.attnlab.tracking.TrackerBackend;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -19,9 +16,9 @@ import java.util.UUID;
 
 /**
  * {@code tracking.backend: mlflow}. Opens one MLflow run per experiment run, in the experiment
- * named {@code tracking.experiment} (default: the spec name), with the runner's tags, the
- * flattened resolved spec as params and the spec (file and resolved) as artifacts; also sends,
- * in the background, what earlier runs of the same spec left unsent.
+ * named {@code tracking.experiment} (default: the spec name), created with the runner's tags
+ * (params, the spec artifacts and everything else arrive through the tracker's calls); also
+ * sends, in the background, what earlier runs of the same spec left unsent.
  */
 public final class MlflowBackend implements TrackerBackend {
     static final String RUN_NAME_TAG = "mlflow.runName";
@@ -58,16 +55,6 @@ public final class MlflowBackend implements TrackerBackend {
             MlflowTracker tracker = new MlflowTracker(journal, new JournalSender(journal, rest, log), rest, log, options);
             tracker.start();
             tracker.startSystemMetrics();
-            if (spec.resolved() != null) {
-                tracker.logParams(SpecParams.flatten(spec.resolved()));
-                Path resolved = journal.dir().resolve("resolved-spec.json");
-                Files.writeString(resolved, Journal.JSON.copy().enable(SerializationFeature.INDENT_OUTPUT)
-                        .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).writeValueAsString(spec.resolved()));
-                tracker.logArtifact(resolved, "spec");
-            }
-            if (spec.file() != null && Files.isRegularFile(spec.file())) {
-                tracker.logArtifact(spec.file(), "spec");
-            }
             Thread catchUp = new Thread(() -> {
                 try (MlflowRest own = new MlflowRest(rest.settings())) {
                     MlflowSync.syncEarlierRuns(runDir, spec.name(), own, log);

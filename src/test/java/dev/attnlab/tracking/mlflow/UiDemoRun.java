@@ -28,8 +28,9 @@ public final class UiDemoRun {
         Files.writeString(html, "<!doctype html><html><body><h1>Attention L1H0 (demo data)</h1>"
                 + "<p>Made-up pattern: previous-token and induction stripes.</p><img src=\"attention_L1H0.png\" width=512></body></html>");
         Tracker t = new MlflowBackend().open(MlflowServers.spec("ui-demo", "attnlab-ui-demo", null,
-                Map.of("model", Map.of("n_layers", 2, "d_model", 128), "note", "demo run for make ui-check")),
+                Map.of()),
                 runDir, Map.of("attnlab.demo", "true"), RunLog.STDERR);
+        t.logParams(Map.of("model.n_layers", "2", "model.d_model", "128", "train.lr", "0.001", "note", "demo run for make ui-check"));
         for (int step = 0; step <= 400; step++) {
             double loss = 6.9 * Math.exp(-step / 120.0) + 1.2 + 0.05 * Math.sin(step / 3.0);
             t.logMetric("train/loss", loss, step);

@@ -3,7 +3,7 @@
 #
 #   bench/tracking_overhead.sh                      simulated step loop (fixed matmul + the trainer's
 #                                                   per-step metrics); needs only this package
-#   bench/tracking_overhead.sh --spec experiments/X.yaml [--trials 3]
+#   bench/tracking_overhead.sh --spec experiments/X.yaml [--trials 3] [--set key=value ...]
 #                                                   the real trainer: runs the spec with
 #                                                   tracking.backend=none and =mlflow, alternating,
 #                                                   re-running only the train stage, and compares
@@ -13,13 +13,14 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-spec="" trials=3 sim_args=()
+spec="" trials=3 sim_args=() sets=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --spec) spec="$2"; shift 2 ;;
     --trials) trials="$2"; sim_args+=(--trials "$2"); shift 2 ;;
+    --set) sets+=(--set "$2"); shift 2 ;;
     --steps|--matrix) sim_args+=("$1" "$2"); shift 2 ;;
-    *) echo "usage: $0 [--spec SPEC.yaml] [--trials N] [--steps N] [--matrix M]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--spec SPEC.yaml [--set key=value]...] [--trials N] [--steps N] [--matrix M]" >&2; exit 2 ;;
   esac
 done
 if [[ -z "${MLFLOW_TRACKING_URI:-}" ]]; then
@@ -40,7 +41,7 @@ fi
 [[ -x bin/attnlab ]] || { echo "$0: --spec needs bin/attnlab (the runner) and the trainer; build with make build" >&2; exit 1; }
 name="$(sed -n 's/^name:[[:space:]]*//p' "$spec" | head -n1 | tr -d "\"'")"
 make -s build
-bin/attnlab run "$spec" --until tokenize --set tracking.backend=none >/dev/null # data cached once, outside the timing
+bin/attnlab run "$spec" "${sets[@]}" --until tokenize --set tracking.backend=none >/dev/null # data cached once, outside the timing
 steps_per_s() { # newest run dir of the spec -> train steps / train seconds (from training.json)
   local dir; dir="$(ls -1d runs/"$name"/*/ | sort | tail -n1)"
   python3 - "$dir" <<'PY'
@@ -53,14 +54,14 @@ PY
 }
 off=() on=()
 for ((i = 0; i < trials; i++)); do
-  bin/attnlab run "$spec" --until train --force train --set tracking.backend=none >/dev/null; off+=("$(steps_per_s)")
-  bin/attnlab run "$spec" --until train --force train --set tracking.backend=mlflow >/dev/null; on+=("$(steps_per_s)")
+  bin/attnlab run "$spec" "${sets[@]}" --until train --force train --set tracking.backend=none >/dev/null; off+=("$(steps_per_s)")
+  bin/attnlab run "$spec" "${sets[@]}" --until train --force train --set tracking.backend=mlflow >/dev/null; on+=("$(steps_per_s)")
 done
-python3 - "$spec" "${off[*]}" "${on[*]}" <<'PY' | tee -a "$out"
+python3 - "$spec" "${off[*]}" "${on[*]}" "${sets[*]:-}" <<'PY' | tee -a "$out"
 import json, statistics, sys
 off = [float(x) for x in sys.argv[2].split()]; on = [float(x) for x in sys.argv[3].split()]
 mo, mn = statistics.median(off), statistics.median(on)
-print(json.dumps({"mode": "trainer", "spec": sys.argv[1], "trials": len(off), "steps_per_s_off": round(mo, 3),
+print(json.dumps({"mode": "trainer", "spec": sys.argv[1], "sets": sys.argv[4], "trials": len(off), "steps_per_s_off": round(mo, 3),
                   "steps_per_s_mlflow": round(mn, 3), "overhead_percent": round(100 * (mo - mn) / mo, 2),
                   "steps_per_s_off_all": off, "steps_per_s_mlflow_all": on}))
 PY

@@ -2,6 +2,7 @@
 # Browser check of the MLflow UI: headless Chromium opens the quickstart run (its metrics and its
 # attention artifact) and saves screenshots under mlflow/screenshots/. Needs a running server
 # (make ui-check starts it) at MLFLOW_TRACKING_URI.
+#   QUICKSTART  the quickstart spec name (default induction-2l, the Makefile's default NAME)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -35,11 +36,12 @@ latest_run() { # experiment name -> "experiment_id run_id" of its newest finishe
   return 0
 }
 
-run="$(latest_run quickstart)"
-if [[ -z "$run" ]] && make -C "$root" -n experiment NAME=quickstart >/dev/null 2>&1; then
-  echo "ui-check: no quickstart run yet; running make experiment NAME=quickstart" >&2
-  make -C "$root" experiment NAME=quickstart
-  run="$(latest_run quickstart)"
+quickstart="${QUICKSTART:-induction-2l}"
+run="$(latest_run "$quickstart")"
+if [[ -z "$run" ]] && [[ -f "$root/experiments/$quickstart.yaml" ]] && make -C "$root" -n experiment NAME="$quickstart" >/dev/null 2>&1; then
+  echo "ui-check: no $quickstart run yet; running make experiment NAME=$quickstart" >&2
+  make -C "$root" experiment NAME="$quickstart"
+  run="$(latest_run "$quickstart")"
 fi
 if [[ -z "$run" ]]; then
   run="$(latest_run attnlab-ui-demo)"

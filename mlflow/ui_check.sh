@@ -17,60 +17,58 @@ if ! command -v chromium >/dev/null; then
   else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi
 fi
 
-# json QUERY: reads JSON on stdin, prints the python expression's value (empty when missing)
-json() { python3 -c "import json,sys
+# find_run EXPERIMENT: "experiment_id run_id png_path" of the newest finished run of EXPERIMENT that
+# has a PNG artifact (preferring one with "attention" in its path); nothing when there is none
+find_run() {
+  python3 - "$api" "$1" <<'PY'
+import json, sys, urllib.error, urllib.parse, urllib.request
+api, name = sys.argv[1], sys.argv[2]
+def get(path):
+    return json.load(urllib.request.urlopen(f"{api}/{path}"))
+def post(path, body):
+    req = urllib.request.Request(f"{api}/{path}", json.dumps(body).encode(), {"Content-Type": "application/json"})
+    return json.load(urllib.request.urlopen(req))
 try:
-    d=json.load(sys.stdin); v=$1
-    print('' if v is None else v)
-except Exception: print('')"; }
-
-latest_run() { # experiment name -> "experiment_id run_id" of its newest finished run
-  local exp_id
-  exp_id=$(curl -fsS "$api/experiments/get-by-name?experiment_name=$1" 2>/dev/null | json 'd["experiment"]["experiment_id"]') || true
-  [[ -n "$exp_id" ]] || return 0
-  local run_id
-  run_id=$(curl -fsS -X POST -H 'Content-Type: application/json' "$api/runs/search" \
-    -d "{\"experiment_ids\":[\"$exp_id\"],\"max_results\":1,\"order_by\":[\"attributes.start_time DESC\"],\"filter\":\"attributes.status = 'FINISHED'\"}" \
-    | json 'd["runs"][0]["info"]["run_id"]') || true
-  [[ -n "$run_id" ]] && echo "$exp_id $run_id"
-  return 0
+    exp = get("experiments/get-by-name?experiment_name=" + urllib.parse.quote(name))["experiment"]["experiment_id"]
+except urllib.error.HTTPError:
+    sys.exit(0)
+runs = post("runs/search", {"experiment_ids": [exp], "max_results": 20, "filter": "attributes.status = 'FINISHED'",
+                            "order_by": ["attributes.start_time DESC"]}).get("runs", [])
+for run in runs:
+    run_id = run["info"]["run_id"]
+    todo, pngs = [""], []
+    while todo:
+        path = todo.pop(0)
+        listing = get(f"artifacts/list?run_id={run_id}&path={urllib.parse.quote(path)}")
+        for f in listing.get("files", []):
+            (todo if f.get("is_dir") else pngs).append(f["path"])
+    pngs = [p for p in pngs if p.endswith(".png")]
+    best = [p for p in pngs if "attention" in p] or pngs
+    if best:
+        print(exp, run_id, best[0])
+        break
+PY
 }
 
 quickstart="${QUICKSTART:-induction-2l}"
-run="$(latest_run "$quickstart")"
-if [[ -z "$run" ]] && [[ -f "$root/experiments/$quickstart.yaml" ]] && make -C "$root" -n experiment NAME="$quickstart" >/dev/null 2>&1; then
-  echo "ui-check: no $quickstart run yet; running make experiment NAME=$quickstart" >&2
+found="$(find_run "$quickstart")"
+if [[ -z "$found" ]] && [[ -f "$root/experiments/$quickstart.yaml" ]] && make -C "$root" -n experiment NAME="$quickstart" >/dev/null 2>&1; then
+  echo "ui-check: no $quickstart run with an attention artifact yet; running make experiment NAME=$quickstart" >&2
   make -C "$root" experiment NAME="$quickstart"
-  run="$(latest_run "$quickstart")"
+  found="$(find_run "$quickstart")"
 fi
-if [[ -z "$run" ]]; then
-  run="$(latest_run attnlab-ui-demo)"
+if [[ -z "$found" ]]; then
+  found="$(find_run attnlab-ui-demo)"
 fi
-if [[ -z "$run" ]]; then
-  echo "ui-check: no quickstart experiment available (make experiment is not there yet); logging a demo run" >&2
+if [[ -z "$found" ]]; then
+  echo "ui-check: no $quickstart experiment available (make experiment is not there yet); logging a demo run" >&2
   (cd "$root" && mvn -o -q -B test-compile && mvn -o -q -B dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test >/dev/null)
   java -cp "$root/target/test-classes:$root/target/classes:$(cat "$root/target/test-classpath.txt")" \
     dev.attnlab.tracking.mlflow.UiDemoRun "$(mktemp -d)/ui-demo-run"
-  run="$(latest_run attnlab-ui-demo)"
+  found="$(find_run attnlab-ui-demo)"
 fi
-[[ -n "$run" ]] || { echo "ui-check: no finished run to look at" >&2; exit 1; }
-read -r exp_id run_id <<<"$run"
-
-# the attention artifact: the first PNG whose path mentions attention (breadth-first over folders)
-artifact=$(python3 - "$api" "$run_id" <<'PY'
-import json, sys, urllib.request, urllib.parse
-api, run = sys.argv[1], sys.argv[2]
-todo, pngs = [""], []
-while todo:
-    path = todo.pop(0)
-    url = f"{api}/artifacts/list?run_id={run}&path={urllib.parse.quote(path)}"
-    for f in json.load(urllib.request.urlopen(url)).get("files", []):
-        (todo if f.get("is_dir") else pngs).append(f["path"])
-pngs = [p for p in pngs if p.endswith(".png")]
-best = [p for p in pngs if "attention" in p] or pngs
-print(best[0] if best else "")
-PY
-)
+[[ -n "$found" ]] || { echo "ui-check: no finished run with a PNG artifact to look at" >&2; exit 1; }
+read -r exp_id run_id artifact <<<"$found"
 
 shoot() { # name url [virtual-time budget ms] [window size]
   local profile
@@ -88,9 +86,4 @@ shoot run-overview "$page"
 # metric charts fetch their history lazily: more virtual time, and a tall window to show them all
 shoot run-model-metrics "$page/model-metrics" 60000 1600,2600
 shoot run-system-metrics "$page/system-metrics" 60000
-if [[ -n "$artifact" ]]; then
-  shoot run-attention-artifact "$page/artifactPath/$artifact"
-else
-  echo "ui-check: the run has no PNG artifact to show" >&2
-  exit 1
-fi
+shoot run-attention-artifact "$page/artifactPath/$artifact"

@@ -12,7 +12,13 @@ port="${MLFLOW_PORT:-5000}"
 state="${MLFLOW_STATE:-$here}"
 url="http://127.0.0.1:$port"
 
-healthy() { curl -fsS --max-time 2 "$url/health" >/dev/null 2>&1; }
+healthy() {
+  if command -v curl >/dev/null; then
+    curl -fsS --max-time 2 "$url/health" >/dev/null 2>&1
+  else
+    python3 -c "import sys,urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)" "$url/health" >/dev/null 2>&1
+  fi
+}
 
 if healthy; then
   echo "mlflow: already running at $url" >&2

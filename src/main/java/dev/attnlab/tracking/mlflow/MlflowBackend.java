@@ -48,8 +48,9 @@ public final class MlflowBackend implements TrackerBackend {
     public Tracker open(ExperimentSpec spec, Path runDir, Map<String, String> tags, RunLog log) throws IOException {
         MlflowRest rest = new MlflowRest(MlflowSettings.fromEnv(env));
         Journal journal = Journal.open(runDir);
+        boolean fresh = Journal.firstEntry(runDir).isEmpty();
         try {
-            if (Journal.firstEntry(runDir).isEmpty()) {
+            if (fresh) {
                 journal.append("create_run", createRunEntry(spec, tags));
             }
             MlflowTracker tracker = new MlflowTracker(journal, new JournalSender(journal, rest, log), rest, log, options);
@@ -67,7 +68,22 @@ public final class MlflowBackend implements TrackerBackend {
         } catch (IOException | RuntimeException e) {
             journal.close();
             rest.close();
+            if (fresh && e instanceof MlflowException m && m.kind() == MlflowException.Kind.AUTH) {
+                // nothing will be logged through this backend: leave no journal that a later
+                // sync would turn into an empty MLflow run
+                deleteTree(journal.dir());
+            }
             throw e;
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (java.util.stream.Stream<Path> paths = java.nio.file.Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.deleteIfExists(p);
+            }
+        } catch (IOException ignored) {
+            // a leftover journal holds only the run creation: harmless
         }
     }
 

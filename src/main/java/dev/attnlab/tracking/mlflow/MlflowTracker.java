@@ -382,7 +382,9 @@ public final class MlflowTracker implements Tracker {
                     scheduleRetry();
                 }
                 case AUTH -> {
-                    log.warn(sender.lastError().getMessage());
+                    if (thread.isAlive()) { // at start() the caller gets the exception instead
+                        log.warn(sender.lastError().getMessage());
+                    }
                     authFailed = true;
                     goOffline();
                 }

@@ -93,6 +93,7 @@ class MlflowTrackerServerTest {
                     .filter(k -> k.startsWith("system/")).toList();
             assertTrue(system.contains("system/jvm_heap_used_megabytes"), "system metrics: " + system);
             assertTrue(system.contains("system/gc_pause_count"), "system metrics: " + system);
+            assertTrue(system.contains("system/jvm_allocated_megabytes_total"), "system metrics: " + system);
             assertFalse(Journal.hasUnacked(runDir), "everything acknowledged");
         }
     }

@@ -11,6 +11,10 @@ import java.util.Map;
  * (read-only, keyed by stage name), a fresh directory for its own outputs, a tracker (which also
  * records what the stage logs so a later cache hit can show it on the new run), progress reporting
  * and the run's log.
+ *
+ * <p>{@code stateDir}: a directory that survives between attempts of this stage with the same cache
+ * key (e.g. {@code <cache root>/checkpoints/<stage>/<key>/}), where the train stage keeps checkpoints
+ * that a killed run resumes from; null when the runner provides none (then resume is not possible).
  */
 public record StageContext(
         ExperimentSpec spec,
@@ -18,7 +22,14 @@ public record StageContext(
         Path outputDir,
         Tracker tracker,
         Progress progress,
-        RunLog log) {
+        RunLog log,
+        Path stateDir) {
+
+    /** A context without a persistent state directory. */
+    public StageContext(ExperimentSpec spec, Map<String, Path> inputs, Path outputDir, Tracker tracker,
+                        Progress progress, RunLog log) {
+        this(spec, inputs, outputDir, tracker, progress, log, null);
+    }
 
     /** The output directory of an input stage; fails clearly when the pipeline did not wire it. */
     public Path input(String stage) {

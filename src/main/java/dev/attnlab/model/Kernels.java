@@ -1,0 +1,265 @@
+package dev.attnlab.model;
+
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.openblas.global.openblas;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.shape.Shape;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+
+/**
+ * The few kernels where ND4J's per-op path was measured to be the bottleneck (docs/model.md): GEMM
+ * straight into OpenBLAS (also for batched attention, one call per batch×head), row softmax,
+ * softmax cross-entropy fused with its gradient, embedding scatter-add and AdamW. Each works on
+ * contiguous row-major arrays in float32 (training) or float64 (gradient checks).
+ */
+public final class Kernels {
+
+    private Kernels() { }
+
+    // ------------------------------------------------------------------ GEMM
+
+    /** A fresh [.., m, n] = op(a) · op(b) for 2-D arrays or rank-3 batches (batch dims must match). */
+    public static INDArray mm(INDArray a, boolean ta, INDArray b, boolean tb) {
+        int r = a.rank();
+        long m = ta ? a.size(r - 1) : a.size(r - 2);
+        long n = tb ? b.size(r - 2) : b.size(r - 1);
+        INDArray c = r == 3 ? Nd4j.createUninitialized(a.dataType(), a.size(0), m, n)
+                : Nd4j.createUninitialized(a.dataType(), m, n);
+        gemm(a, ta, b, tb, c, 1.0, 0.0);
+        return c;
+    }
+
+    /** c = alpha · op(a) · op(b) + beta · c, row-major; rank-3 arrays are batches of matrices. */
+    public static void gemm(INDArray a, boolean ta, INDArray b, boolean tb, INDArray c, double alpha, double beta) {
+        a = contiguous(a);
+        b = contiguous(b);
+        if (!isContiguous(c)) throw new IllegalArgumentException("gemm output must be contiguous row-major");
+        int r = a.rank();
+        if (r != b.rank() || r != c.rank() || (r != 2 && r != 3)) throw new IllegalArgumentException("gemm needs rank 2 or 3");
+        int rows = (int) a.size(r - 2), cols = (int) a.size(r - 1);
+        int m = ta ? cols : rows, k = ta ? rows : cols;
+        int n = (int) (tb ? b.size(r - 2) : b.size(r - 1));
+        int kb = (int) (tb ? b.size(r - 1) : b.size(r - 2));
+        if (k != kb || c.size(r - 2) != m || c.size(r - 1) != n) {
+            throw new IllegalArgumentException("gemm shapes " + a.shapeInfoToString() + " " + b.shapeInfoToString());
+        }
+        long batch = r == 3 ? a.size(0) : 1;
+        long strideA = (long) rows * cols, strideB = b.size(r - 2) * b.size(r - 1), strideC = (long) m * n;
+        int lda = cols, ldb = (int) b.size(r - 1), ldc = n;
+        int opA = ta ? openblas.CblasTrans : openblas.CblasNoTrans, opB = tb ? openblas.CblasTrans : openblas.CblasNoTrans;
+        if (a.dataType() == DataType.FLOAT) {
+            FloatPointer pa = new FloatPointer(a.data().addressPointer()), pb = new FloatPointer(b.data().addressPointer()),
+                    pc = new FloatPointer(c.data().addressPointer());
+            for (long i = 0; i < batch; i++) {
+                pa.position(a.offset() + i * strideA);
+                pb.position(b.offset() + i * strideB);
+                pc.position(c.offset() + i * strideC);
+                openblas.cblas_sgemm(openblas.CblasRowMajor, opA, opB, m, n, k, (float) alpha, pa, lda, pb, ldb, (float) beta, pc, ldc);
+            }
+        } else if (a.dataType() == DataType.DOUBLE) {
+            DoublePointer pa = new DoublePointer(a.data().addressPointer()), pb = new DoublePointer(b.data().addressPointer()),
+                    pc = new DoublePointer(c.data().addressPointer());
+            for (long i = 0; i < batch; i++) {
+                pa.position(a.offset() + i * strideA);
+                pb.position(b.offset() + i * strideB);
+                pc.position(c.offset() + i * strideC);
+                openblas.cblas_dgemm(openblas.CblasRowMajor, opA, opB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+            }
+        } else {
+            throw new IllegalArgumentException("gemm: unsupported dtype " + a.dataType());
+        }
+    }
+
+    static boolean isContiguous(INDArray a) {
+        return a.ordering() == 'c' && Shape.hasDefaultStridesForShape(a);
+    }
+
+    /** {@code a} itself when it is contiguous row-major, else a row-major copy. */
+    public static INDArray contiguous(INDArray a) {
+        return isContiguous(a) ? a : a.dup('c');
+    }
+
+    // ------------------------------------------------------------------ softmax and cross-entropy
+
+    /** Softmax of every row of x [rows, cols] into out (may be x). Rows may hold -inf but not only -inf. */
+    public static void softmaxRows(INDArray x, INDArray out) {
+        x = contiguous(x);
+        int cols = (int) x.size(-1);
+        long rows = x.length() / cols;
+        if (x.dataType() == DataType.FLOAT) {
+            FloatBuffer in = x.data().asNioFloat(), o = out.data().asNioFloat();
+            long xo = x.offset(), oo = out.offset();
+            for (long r = 0; r < rows; r++) {
+                int a = (int) (xo + r * cols), b = (int) (oo + r * cols);
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < cols; j++) max = Math.max(max, in.get(a + j));
+                float sum = 0;
+                for (int j = 0; j < cols; j++) {
+                    float e = (float) Math.exp(in.get(a + j) - max);
+                    o.put(b + j, e);
+                    sum += e;
+                }
+                float inv = 1f / sum;
+                for (int j = 0; j < cols; j++) o.put(b + j, o.get(b + j) * inv);
+            }
+        } else {
+            DoubleBuffer in = x.data().asNioDouble(), o = out.data().asNioDouble();
+            long xo = x.offset(), oo = out.offset();
+            for (long r = 0; r < rows; r++) {
+                int a = (int) (xo + r * cols), b = (int) (oo + r * cols);
+                double max = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j < cols; j++) max = Math.max(max, in.get(a + j));
+                double sum = 0;
+                for (int j = 0; j < cols; j++) {
+                    double e = Math.exp(in.get(a + j) - max);
+                    o.put(b + j, e);
+                    sum += e;
+                }
+                double inv = 1 / sum;
+                for (int j = 0; j < cols; j++) o.put(b + j, o.get(b + j) * inv);
+            }
+        }
+    }
+
+    /**
+     * Summed cross-entropy of logits [N, V] against targets, skipping pad targets; with {@code grad},
+     * overwrites each row with (softmax − onehot(target)) / count in the same pass (the row stays in
+     * cache), so no vocabulary-sized temporary is ever made. Returns {sum, count}.
+     */
+    public static double[] crossEntropy(INDArray logits, int[] targets, int padId, boolean grad) {
+        if (!isContiguous(logits)) throw new IllegalArgumentException("logits must be contiguous");
+        int n = (int) logits.size(0), v = (int) logits.size(1);
+        long count = 0;
+        for (int t : targets) if (t != padId) count++;
+        double scale = count == 0 ? 0 : 1.0 / count;
+        double total = 0;
+        long off = logits.offset();
+        if (logits.dataType() == DataType.FLOAT) {
+            FloatBuffer z = logits.data().asNioFloat();
+            for (int i = 0; i < n; i++) {
+                int a = (int) (off + (long) i * v);
+                boolean pad = targets[i] == padId;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < v; j++) max = Math.max(max, z.get(a + j));
+                double zt = z.get(a + (pad ? 0 : targets[i])) - max;
+                double sum = 0;
+                if (grad) {
+                    for (int j = 0; j < v; j++) {
+                        float e = (float) Math.exp(z.get(a + j) - max);
+                        z.put(a + j, e);
+                        sum += e;
+                    }
+                } else {
+                    for (int j = 0; j < v; j++) sum += Math.exp(z.get(a + j) - max);
+                }
+                if (!pad) total += Math.log(sum) - zt;
+                if (grad) {
+                    float w = pad ? 0f : (float) (scale / sum);
+                    for (int j = 0; j < v; j++) z.put(a + j, z.get(a + j) * w);
+                    if (!pad) z.put(a + targets[i], z.get(a + targets[i]) - (float) scale);
+                }
+            }
+        } else {
+            DoubleBuffer z = logits.data().asNioDouble();
+            for (int i = 0; i < n; i++) {
+                int a = (int) (off + (long) i * v);
+                boolean pad = targets[i] == padId;
+                double max = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j < v; j++) max = Math.max(max, z.get(a + j));
+                double zt = z.get(a + (pad ? 0 : targets[i])) - max;
+                double sum = 0;
+                for (int j = 0; j < v; j++) {
+                    double e = Math.exp(z.get(a + j) - max);
+                    if (grad) z.put(a + j, e);
+                    sum += e;
+                }
+                if (!pad) total += Math.log(sum) - zt;
+                if (grad) {
+                    double w = pad ? 0 : scale / sum;
+                    for (int j = 0; j < v; j++) z.put(a + j, z.get(a + j) * w);
+                    if (!pad) z.put(a + targets[i], z.get(a + targets[i]) - scale);
+                }
+            }
+        }
+        return new double[]{total, count};
+    }
+
+    // ------------------------------------------------------------------ embedding gradient
+
+    /** dst[idx[i], :] += src[i, :] for every row i of src [N, D] (dst [V, D]). */
+    public static void scatterAddRows(INDArray dst, int[] idx, INDArray src) {
+        src = contiguous(src);
+        int d = (int) src.size(1);
+        long so = src.offset(), dOff = dst.offset();
+        if (dst.dataType() == DataType.FLOAT) {
+            FloatBuffer s = src.data().asNioFloat(), t = dst.data().asNioFloat();
+            for (int i = 0; i < idx.length; i++) {
+                int a = (int) (so + (long) i * d), b = (int) (dOff + (long) idx[i] * d);
+                for (int j = 0; j < d; j++) t.put(b + j, t.get(b + j) + s.get(a + j));
+            }
+        } else {
+            DoubleBuffer s = src.data().asNioDouble(), t = dst.data().asNioDouble();
+            for (int i = 0; i < idx.length; i++) {
+                int a = (int) (so + (long) i * d), b = (int) (dOff + (long) idx[i] * d);
+                for (int j = 0; j < d; j++) t.put(b + j, t.get(b + j) + s.get(a + j));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ optimizer
+
+    /** Σ x² over a contiguous array. */
+    public static double sumSquares(INDArray x) {
+        x = contiguous(x);
+        long n = x.length(), o = x.offset();
+        double s = 0;
+        if (x.dataType() == DataType.FLOAT) {
+            FloatBuffer b = x.data().asNioFloat();
+            for (long i = 0; i < n; i++) { double v = b.get((int) (o + i)); s += v * v; }
+        } else {
+            DoubleBuffer b = x.data().asNioDouble();
+            for (long i = 0; i < n; i++) { double v = b.get((int) (o + i)); s += v * v; }
+        }
+        return s;
+    }
+
+    /**
+     * One fused AdamW pass over a parameter (PyTorch's formula):
+     * p ← p·decay; m ← β1 m + (1−β1) g·gs; v ← β2 v + (1−β2)(g·gs)²; p ← p − stepSize · m / (sqrt(v)/sqrtBc2 + eps),
+     * where gs scales the gradient (clipping) and stepSize = lr / (1 − β1^t).
+     */
+    public static void adamw(INDArray p, INDArray g, INDArray m, INDArray v, double decay, double gs,
+                             double beta1, double beta2, double stepSize, double sqrtBc2, double eps) {
+        g = contiguous(g);
+        int n = (int) p.length();
+        int po = (int) p.offset(), go = (int) g.offset(), mo = (int) m.offset(), vo = (int) v.offset();
+        if (p.dataType() == DataType.FLOAT) {
+            FloatBuffer pb = p.data().asNioFloat(), gb = g.data().asNioFloat(), mb = m.data().asNioFloat(), vb = v.data().asNioFloat();
+            float b1 = (float) beta1, b2 = (float) beta2, c1 = (float) (1 - beta1), c2 = (float) (1 - beta2);
+            float dec = (float) decay, gsf = (float) gs, ss = (float) stepSize, inv = (float) (1 / sqrtBc2), e = (float) eps;
+            for (int i = 0; i < n; i++) {
+                float gi = gb.get(go + i) * gsf;
+                float mi = b1 * mb.get(mo + i) + c1 * gi;
+                float vi = b2 * vb.get(vo + i) + c2 * gi * gi;
+                mb.put(mo + i, mi);
+                vb.put(vo + i, vi);
+                pb.put(po + i, pb.get(po + i) * dec - ss * mi / ((float) Math.sqrt(vi) * inv + e));
+            }
+        } else {
+            DoubleBuffer pb = p.data().asNioDouble(), gb = g.data().asNioDouble(), mb = m.data().asNioDouble(), vb = v.data().asNioDouble();
+            for (int i = 0; i < n; i++) {
+                double gi = gb.get(go + i) * gs;
+                double mi = beta1 * mb.get(mo + i) + (1 - beta1) * gi;
+                double vi = beta2 * vb.get(vo + i) + (1 - beta2) * gi * gi;
+                mb.put(mo + i, mi);
+                vb.put(vo + i, vi);
+                pb.put(po + i, pb.get(po + i) * decay - stepSize * mi / (Math.sqrt(vi) / sqrtBc2 + eps));
+            }
+        }
+    }
+}

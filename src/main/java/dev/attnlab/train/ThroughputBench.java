@@ -1,0 +1,71 @@
+package dev.attnlab.train;
+
+import dev.attnlab.model.ModelConfig;
+import dev.attnlab.model.Transformer;
+import org.nd4j.linalg.api.buffer.DataType;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Training throughput of the default attention-only model on random tokens, for bench/: prints one
+ * JSON line {"tokens_per_s", "step_ms", "rss_mb_start", "rss_mb_end"}. Same optimizer as training
+ * (AdamW lr 1e-3, wd 0.01, no decay on embeddings/biases), init scale 0.02.
+ *
+ * <pre>--vocab V --d-model D --heads H --n-ctx T --batch B --layers L --steps N --warmup W --seed S</pre>
+ */
+public final class ThroughputBench {
+
+    public static void main(String[] args) throws IOException {
+        Map<String, Integer> a = new HashMap<>(Map.of("vocab", 1000, "d-model", 128, "heads", 4, "n-ctx", 128,
+                "batch", 16, "layers", 1, "steps", 50, "warmup", 5, "seed", 0));
+        for (int i = 0; i < args.length; i++) {
+            String k = args[i].replaceFirst("^--", "");
+            if (!a.containsKey(k) || i + 1 >= args.length) {
+                System.err.println("usage: ThroughputBench --vocab V --d-model D --heads H --n-ctx T --batch B"
+                        + " --layers L --steps N --warmup W --seed S   (unknown or valueless: " + args[i] + ")");
+                System.exit(2);
+            }
+            a.put(k, Integer.parseInt(args[++i]));
+        }
+        int v = a.get("vocab"), d = a.get("d-model"), h = a.get("heads"), t = a.get("n-ctx"), b = a.get("batch");
+        ModelConfig cfg = new ModelConfig(a.get("layers"), d, h, d / h, t, v, "learned", "none", "none", 0,
+                true, false, true, true, 0.02);
+        Transformer model = Transformer.init(cfg, DataType.FLOAT, a.get("seed"));
+        AdamW adam = new AdamW(model.parameters(), 0.9, 0.999, 1e-8, 0.01, false, false);
+        TrainStep step = new TrainStep(model, adam, 0.0, -1);
+        Random r = new Random(a.get("seed"));
+        int rowLen = t + 1;
+        int[] rows = new int[b * rowLen];
+        double rssStart = rssMb();
+        long timed = 0;
+        int steps = a.get("steps"), warmup = a.get("warmup");
+        double loss = 0;
+        for (int s = 0; s < warmup + steps; s++) {
+            for (int i = 0; i < rows.length; i++) rows[i] = r.nextInt(v);
+            long t0 = System.nanoTime();
+            loss = step.step(rows, b, rowLen, 1e-3).loss();
+            if (s >= warmup) timed += System.nanoTime() - t0;
+        }
+        double stepMs = timed / 1e6 / Math.max(1, steps);
+        double tps = (double) b * t / (stepMs / 1e3);
+        System.out.printf("{\"tokens_per_s\": %.1f, \"step_ms\": %.2f, \"rss_mb_start\": %.1f, \"rss_mb_end\": %.1f, \"final_loss\": %.4f}%n",
+                tps, stepMs, rssStart, rssMb(), loss);
+    }
+
+    /** Resident set size of this process from /proc/self/status (MB), or -1 where there is none. */
+    static double rssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,105 @@
+package dev.attnlab.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.attnlab.model.ModelConfig;
+import dev.attnlab.model.ModelIO;
+import dev.attnlab.pipeline.Stage;
+import dev.attnlab.pipeline.StageContext;
+import dev.attnlab.spec.ExperimentSpec;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code train} stage: trains the spec's model on the tokenize stage's shards and writes
+ * {@code model/} (TransformerLens safetensors + config.json), {@code training.json} and
+ * {@code checkpoints/} (the final checkpoint). Periodic checkpoints live in the context's persistent
+ * state directory when the runner provides one, so {@code train.resume: latest} survives a kill.
+ */
+public final class TrainStage implements Stage {
+
+    @Override public String name() { return "train"; }
+
+    @Override public int version() { return 1; }
+
+    @Override
+    public void run(StageContext ctx) throws Exception {
+        ExperimentSpec spec = ctx.spec();
+        applyThreads(spec.train().threads());
+        TokenizedInput data = TokenizedInput.open(ctx.input("tokenize"));
+        ModelConfig cfg = ModelConfig.of(spec.model(), data.vocabSize());
+        if (!data.has("train")) throw new IOException(data.dir() + ": no train shard (train.bin / train.idx)");
+        Rows train = Rows.of(data.windows("train", cfg.nCtx()));
+        Rows val = data.has("val") ? Rows.of(data.windows("val", cfg.nCtx())) : null;
+        if (val == null) ctx.log().warn("train: no val shard; val/loss is not computed");
+
+        Path out = ctx.outputDir();
+        Path finalCheckpoints = out.resolve("checkpoints");
+        Path ckRoot = ctx.stateDir() != null ? ctx.stateDir().resolve("checkpoints") : finalCheckpoints;
+        if ("latest".equals(spec.train().resume()) && ctx.stateDir() == null) {
+            ctx.log().warn("train: resume: latest, but the runner gives this stage no persistent state directory;"
+                    + " starting from step 0");
+        }
+        Trainer trainer = new Trainer(cfg, spec.train(), spec.seed(), data.padId(), train, val,
+                new Checkpoints(ckRoot), ctx.tracker(), ctx.progress(), ctx.log());
+        long nParams = trainer.model().parameters().values().stream().mapToLong(a -> a.length()).sum();
+        ctx.tracker().logParams(Map.of("model.n_params", Long.toString(nParams),
+                "train.total_steps", Long.toString(trainer.totalSteps())));
+        ctx.log().info(String.format("train: %,d parameters, %,d training rows of %d tokens, %d steps",
+                nParams, train.count(), train.length(), trainer.totalSteps()));
+        Trainer.Summary s = trainer.run();
+
+        Path modelDir = out.resolve("model");
+        ModelIO.save(trainer.model(), modelDir);
+        if (!ckRoot.equals(finalCheckpoints)) copyLatest(new Checkpoints(ckRoot), finalCheckpoints);
+        Path summary = out.resolve("training.json");
+        writeSummary(summary, s, nParams);
+        ctx.tracker().logArtifact(modelDir.resolve(ModelIO.WEIGHTS), "train/model");
+        ctx.tracker().logArtifact(modelDir.resolve(ModelIO.CONFIG), "train/model");
+        ctx.tracker().logArtifact(summary, "train");
+        ctx.log().info(String.format("train: done, train/loss %.4f, val/loss %.4f, %.0f tokens/s",
+                s.trainLoss(), s.valLoss(), s.tokensPerSecond()));
+    }
+
+    /** train.threads > 0 pins ND4J's and OpenBLAS's thread counts; 0 leaves OMP_NUM_THREADS in charge. */
+    static void applyThreads(int threads) {
+        if (threads > 0) {
+            Nd4j.getEnvironment().setMaxMasterThreads(threads);
+            Nd4j.getEnvironment().setMaxThreads(threads);
+            Nd4j.factory().blas().setMaxThreads(threads);
+        }
+    }
+
+    private static void copyLatest(Checkpoints from, Path to) throws IOException {
+        List<Path> all = from.complete();
+        if (all.isEmpty()) return;
+        Path src = all.get(all.size() - 1);
+        Path dst = to.resolve(src.getFileName());
+        Files.createDirectories(dst);
+        try (var files = Files.list(src)) {
+            for (Path f : files.toList()) Files.copy(f, dst.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private static void writeSummary(Path file, Trainer.Summary s, long nParams) throws IOException {
+        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode o = json.createObjectNode();
+        o.put("steps", s.steps());
+        o.put("resumed_from_step", s.resumedFromStep());
+        o.put("final_train_loss", s.trainLoss());
+        o.put("final_val_loss", s.valLoss());
+        o.put("final_val_ppl", s.valPpl());
+        o.put("tokens_per_s", s.tokensPerSecond());
+        o.put("tokens", s.tokens());
+        o.put("seconds", s.seconds());
+        o.put("n_params", nParams);
+        json.writeValue(file.toFile(), o);
+    }
+}

@@ -1,0 +1,200 @@
+package dev.attnlab.train;
+
+import dev.attnlab.model.ModelConfig;
+import dev.attnlab.model.Transformer;
+import dev.attnlab.pipeline.Progress;
+import dev.attnlab.pipeline.RunLog;
+import dev.attnlab.spec.TrainSpec;
+import dev.attnlab.tracking.Tracker;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+
+/**
+ * The training loop: seeded data order, learning-rate schedule, AdamW, evaluation on the validation
+ * rows, per-step metrics, progress, and checkpoints that a later run resumes from exactly.
+ */
+public final class Trainer {
+
+    public record Summary(long steps, long resumedFromStep, double trainLoss, double valLoss, double valPpl,
+                          double tokensPerSecond, long tokens, double seconds) { }
+
+    private final ModelConfig cfg;
+    private final TrainSpec spec;
+    private final long seed;
+    private final int padId;
+    private final Rows train;
+    private final Rows val;
+    private final Checkpoints checkpoints;
+    private final Tracker tracker;
+    private final Progress progress;
+    private final RunLog log;
+    private final Transformer model;
+
+    /**
+     * @param val         validation rows, or null for none
+     * @param checkpoints where checkpoints go and resume reads from
+     */
+    public Trainer(ModelConfig cfg, TrainSpec spec, long seed, int padId, Rows train, Rows val,
+                   Checkpoints checkpoints, Tracker tracker, Progress progress, RunLog log) {
+        this.cfg = cfg;
+        this.spec = spec;
+        this.seed = seed;
+        this.padId = padId;
+        this.train = train;
+        this.val = val;
+        this.checkpoints = checkpoints;
+        this.tracker = tracker;
+        this.progress = progress;
+        this.log = log;
+        if (train.count() < 1) {
+            throw new IllegalArgumentException("no training rows: the train split has fewer than n_ctx + 1 = "
+                    + train.length() + " tokens; lower model.n_ctx or add data");
+        }
+        if (spec.batchSize() < 1 || spec.batchSize() > train.count()) {
+            throw new IllegalArgumentException("train.batch_size " + spec.batchSize() + " must be between 1 and the "
+                    + train.count() + " training rows of " + train.length() + " tokens; lower train.batch_size");
+        }
+        if (train.length() - 1 > cfg.nCtx()) {
+            throw new IllegalArgumentException("rows of " + train.length() + " tokens exceed model.n_ctx + 1 = " + (cfg.nCtx() + 1));
+        }
+        this.model = Transformer.init(cfg, DataType.FLOAT, seed);
+    }
+
+    public Transformer model() { return model; }
+
+    /** Total optimisation steps: train.steps, else ceil(epochs × steps per epoch). */
+    public long totalSteps() {
+        long perEpoch = train.count() / spec.batchSize();
+        return spec.steps() > 0 ? spec.steps() : Math.max(1, (long) Math.ceil(spec.epochs() * perEpoch));
+    }
+
+    public Summary run() throws IOException {
+        int batch = spec.batchSize(), rowLen = train.length();
+        long total = totalSteps();
+        DataOrder order = new DataOrder(train.count(), batch, seed);
+        LrSchedule schedule = new LrSchedule(spec.schedule(), spec.lr(), spec.warmupSteps(), spec.minLrRatio(), total);
+        AdamW adam = new AdamW(model.parameters(), spec.beta1(), spec.beta2(), spec.eps(), spec.weightDecay(),
+                spec.decayEmbeddings(), spec.decayBiases());
+        TrainStep stepper = new TrainStep(model, adam, spec.gradClip(), padId);
+        String fingerprint = fingerprint(total);
+
+        long start = 0;
+        if ("latest".equals(spec.resume())) {
+            Checkpoints.Loaded ck = checkpoints.latest(fingerprint);
+            if (ck == null) {
+                log.info("train: resume: latest, but no checkpoint in " + checkpoints.root() + "; starting at step 0");
+            } else {
+                for (Map.Entry<String, INDArray> e : model.parameters().entrySet()) {
+                    INDArray saved = ck.params().get(e.getKey());
+                    if (saved == null) throw new IOException(ck.dir() + ": checkpoint lacks parameter " + e.getKey());
+                    e.getValue().assign(saved);
+                }
+                adam.restore(ck.optimizer(), ck.optimizerSteps());
+                start = ck.step();
+                log.info("train: resumed from " + ck.dir() + " at step " + start + " of " + total);
+            }
+        } else if (!"none".equals(spec.resume())) {
+            throw new IllegalArgumentException("train.resume must be none or latest, not '" + spec.resume() + "'");
+        }
+
+        int[] rows = new int[batch * rowLen];
+        long tokensPerStep = (long) batch * (rowLen - 1);
+        double lastLoss = Double.NaN, valLoss = Double.NaN;
+        long lastEval = -1, lastCheckpoint = start;
+        long t0 = System.nanoTime();
+        double emaTps = 0;
+        try (Progress.Task bar = progress.start("train", total, "steps")) {
+            bar.step(start);
+            for (long s = start; s < total; s++) {
+                int[] idx = order.batch(s);
+                for (int b = 0; b < batch; b++) train.row(idx[b], rows, b * rowLen);
+                double lr = schedule.at(s);
+                long ts = System.nanoTime();
+                TrainStep.Result r = stepper.step(rows, batch, rowLen, lr);
+                double tps = tokensPerStep / ((System.nanoTime() - ts) / 1e9);
+                emaTps = emaTps == 0 ? tps : 0.9 * emaTps + 0.1 * tps;
+                long done = s + 1;
+                if (!Double.isFinite(r.loss())) {
+                    throw new IllegalStateException("training loss became " + r.loss() + " at step " + done
+                            + "; lower train.lr or set train.grad_clip");
+                }
+                lastLoss = r.loss();
+                if (spec.logEvery() > 0 && (done % spec.logEvery() == 0 || done == total)) {
+                    tracker.logMetric("train/loss", r.loss(), done);
+                    tracker.logMetric("train/lr", lr, done);
+                    tracker.logMetric("train/grad_norm", r.gradNorm(), done);
+                    tracker.logMetric("train/tokens_per_s", tps, done);
+                }
+                if (spec.evalEvery() > 0 && done % spec.evalEvery() == 0 && done < total) {
+                    valLoss = evaluate(stepper, done);
+                    lastEval = done;
+                }
+                if (spec.checkpointEvery() > 0 && done % spec.checkpointEvery() == 0 && done < total) {
+                    checkpoints.save(done, adam.steps(), fingerprint, model.parameters(), adam.state());
+                    lastCheckpoint = done;
+                }
+                bar.step(1);
+                bar.status(String.format("loss %.4f  %s tok/s", r.loss(), human(emaTps)));
+            }
+        }
+        if (lastEval != total) valLoss = evaluate(stepper, total);
+        if (lastCheckpoint != total || start == total) {
+            checkpoints.save(total, adam.steps(), fingerprint, model.parameters(), adam.state());
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        long tokens = (total - start) * tokensPerStep;
+        return new Summary(total, start, lastLoss, valLoss, Math.exp(valLoss),
+                seconds > 0 ? tokens / seconds : 0, tokens, seconds);
+    }
+
+    /** Validation loss over the first eval_batches batches (all of them when 0); logs val/loss and val/ppl. */
+    private double evaluate(TrainStep stepper, long step) {
+        if (val == null || val.count() == 0) return Double.NaN;
+        int batch = Math.min(spec.batchSize(), val.count());
+        int rowLen = val.length();
+        int batches = val.count() / batch;
+        if (spec.evalBatches() > 0) batches = Math.min(batches, spec.evalBatches());
+        int[] rows = new int[batch * rowLen];
+        double sum = 0;
+        long count = 0;
+        for (int k = 0; k < batches; k++) {
+            for (int b = 0; b < batch; b++) val.row(k * batch + b, rows, b * rowLen);
+            Transformer.CrossEntropy ce = stepper.evaluate(rows, batch, rowLen);
+            sum += ce.sum();
+            count += ce.count();
+        }
+        double loss = count == 0 ? Double.NaN : sum / count;
+        tracker.logMetric("val/loss", loss, step);
+        tracker.logMetric("val/ppl", Math.exp(loss), step);
+        log.info(String.format("train: step %d  val/loss %.4f  val/ppl %.2f", step, loss, Math.exp(loss)));
+        return loss;
+    }
+
+    /** What must match for a checkpoint to be resumable: the model, the trajectory-shaping train keys, seed, data. */
+    private String fingerprint(long total) {
+        String s = cfg + "|lr=" + spec.lr() + "|b1=" + spec.beta1() + "|b2=" + spec.beta2() + "|eps=" + spec.eps()
+                + "|wd=" + spec.weightDecay() + "|de=" + spec.decayEmbeddings() + "|db=" + spec.decayBiases()
+                + "|sched=" + spec.schedule() + "|warm=" + spec.warmupSteps() + "|minlr=" + spec.minLrRatio()
+                + "|clip=" + spec.gradClip() + "|batch=" + spec.batchSize() + "|total=" + total
+                + "|seed=" + seed + "|pad=" + padId + "|rows=" + train.count() + "x" + train.length();
+        try {
+            byte[] h = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(h, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String human(double v) {
+        if (v >= 1e6) return String.format("%.1fM", v / 1e6);
+        if (v >= 1e3) return String.format("%.1fk", v / 1e3);
+        return String.format("%.0f", v);
+    }
+}

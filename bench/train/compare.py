@@ -407,6 +407,7 @@ def main(argv=None) -> int:
         print(f"\nraw results: {out_path.relative_to(ROOT)}")
         return 0 if all(r.ok for r in runs) else 1
 
+    baselines: dict[tuple, RunResult] = {}
     for rep in range(1, a.repeats + 1):
         for t in threads:
             for cfg in configs:
@@ -418,8 +419,12 @@ def main(argv=None) -> int:
                 for impl, cmd in programs:
                     full = run_one(impl, cmd(steps), env_for(t), a.timeout, cfg.name, t, rep)
                     if a.cpu_diff:
-                        short = run_one(impl, cmd(1), env_for(t), a.timeout, cfg.name, t, rep)
-                        with_cpu_per_step(full, short, steps - 1, cfg.batch * cfg.n_ctx)
+                        # the one-step baseline is the same for every repeat: run it once
+                        key = (impl, cfg.name, t)
+                        if key not in baselines or not baselines[key].ok:
+                            baselines[key] = run_one(impl, cmd(1), env_for(t), a.timeout,
+                                                     cfg.name, t, rep)
+                        with_cpu_per_step(full, baselines[key], steps - 1, cfg.batch * cfg.n_ctx)
                     record(full)
 
     print(f"## Training throughput (best of {a.repeats} interleaved runs; worst–best in brackets)\n")

@@ -15,6 +15,7 @@ Raw results go to bench/results/<UTC timestamp>.jsonl.
 from __future__ import annotations
 
 import argparse
+import collections
 import dataclasses
 import datetime as dt
 import json
@@ -337,6 +338,22 @@ def soak_table(runs: list[RunResult], every: int, steps: int) -> str:
 
 # ---------------------------------------------------------------------------------------------
 
+def report(paths: list[str]) -> int:
+    runs = []
+    for path in paths:
+        with open(path) as f:
+            runs += [RunResult(**json.loads(line)) for line in f if line.strip()]
+    names = list(dict.fromkeys(r.config for r in runs))
+    configs = [ALL_CONFIGS[n] for n in names if n in ALL_CONFIGS]
+    threads = sorted({r.threads for r in runs})
+    per = collections.Counter((r.impl, r.config, r.threads) for r in runs if r.ok)
+    print(f"## Training throughput (best of up to {max(per.values(), default=0)} runs; "
+          f"worst–best in brackets)\n")
+    print(config_table(configs) + "\n")
+    print(table(runs, configs, threads))
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="PyTorch vs attnlab training throughput")
     ap.add_argument("--python", required=True, help="python with torch (bench/.venv/bin/python)")
@@ -360,7 +377,11 @@ def main(argv=None) -> int:
     ap.add_argument("--soak-steps", type=int, default=1000)
     ap.add_argument("--soak-every", type=int, default=100)
     ap.add_argument("--out", default="", help="results JSONL (default bench/results/<utc>.jsonl)")
+    ap.add_argument("--report", nargs="+", metavar="JSONL",
+                    help="run nothing: print the table from earlier results files (merged)")
     a = ap.parse_args(argv)
+    if a.report:
+        return report(a.report)
 
     java_cmd = a.java_cmd.split() if a.java_cmd else []
     threads = [int(t) for t in a.threads.split(",") if t]

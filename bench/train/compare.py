@@ -275,6 +275,21 @@ def ratio(j, p, key="best") -> str:
     return "—"
 
 
+def paired_ratios(runs: list[RunResult], config: str, threads: int) -> str:
+    """attnlab / PyTorch wall tokens/s of runs made back to back (same repeat), worst–best:
+    the pair saw about the same load, unlike the two bests, which may come from different
+    moments."""
+    by_rep: dict = {}
+    for r in runs:
+        if r.ok and r.config == config and r.threads == threads:
+            by_rep.setdefault(r.repeat, {})[r.impl] = r.result["tokens_per_s"]
+    rs = sorted(v["attnlab"] / v["pytorch"] for v in by_rep.values()
+                if "attnlab" in v and "pytorch" in v)
+    if not rs:
+        return "—"
+    return f"{rs[0]:.2f}×" if len(rs) == 1 else f"{rs[0]:.2f}–{rs[-1]:.2f}×"
+
+
 def rss_cell(s) -> str:
     if not s or "error" in s:
         return "—"
@@ -295,15 +310,18 @@ def config_table(configs: list[Config]) -> str:
 
 
 def table(runs: list[RunResult], configs: list[Config], thread_counts: list[int]) -> str:
-    lines = ["| config | threads | PyTorch tokens/s | attnlab tokens/s | ratio | "
-             "PyTorch tokens/CPU-s | attnlab tokens/CPU-s | CPU ratio | "
+    lines = ["| config | threads | PyTorch tokens/s | attnlab tokens/s | ratio of bests | "
+             "paired ratios | PyTorch tokens/CPU-s | attnlab tokens/CPU-s | CPU ratio | "
              "attnlab RSS MB | PyTorch RSS MB |",
-             "|---|---:|---|---|---:|---|---|---:|---|---|"]
+             "|---|---:|---|---|---:|---:|---|---|---:|---|---|"]
     for t in thread_counts:
         for c in configs:
             p = summarise(runs, "pytorch", c.name, t)
             j = summarise(runs, "attnlab", c.name, t)
+            if p is None and j is None:
+                continue
             lines.append(f"| {c.name} | {t} | {cell(p)} | {cell(j)} | {ratio(j, p)} | "
+                         f"{paired_ratios(runs, c.name, t)} | "
                          f"{cell(p, 'cpu_best', 'cpu_worst')} | {cell(j, 'cpu_best', 'cpu_worst')} | "
                          f"{ratio(j, p, 'cpu_best')} | {rss_cell(j)} | {rss_cell(p)} |")
     return "\n".join(lines)
@@ -340,9 +358,13 @@ def soak_table(runs: list[RunResult], every: int, steps: int) -> str:
 
 def report(paths: list[str]) -> int:
     runs = []
-    for path in paths:
+    for i, path in enumerate(paths):
         with open(path) as f:
-            runs += [RunResult(**json.loads(line)) for line in f if line.strip()]
+            for line in f:
+                if line.strip():
+                    r = RunResult(**json.loads(line))
+                    r.repeat = f"{i}.{r.repeat}"   # repeats of different files are different pairs
+                    runs.append(r)
     names = list(dict.fromkeys(r.config for r in runs))
     configs = [ALL_CONFIGS[n] for n in names if n in ALL_CONFIGS]
     threads = sorted({r.threads for r in runs})

@@ -2,7 +2,7 @@ package dev.attnlab.interpret;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.attnlab.eval.TokenizedSplits;
+import dev.attnlab.tokenize.TokenizedData;
 import dev.attnlab.eval.TrainedModel;
 import dev.attnlab.model.HookedModel;
 import dev.attnlab.pipeline.Stage;
@@ -39,7 +39,7 @@ public final class InterpretStage implements Stage {
             return;
         }
         HookedModel model = TrainedModel.load(ctx.input("train"));
-        TokenizedSplits data = TokenizedSplits.open(ctx.input("tokenize"));
+        TokenizedData data = TokenizedData.open(ctx.input("tokenize"));
         RunTokenizer tokenizer = tokenizer(spec, data, ctx);
         Interpretation.Settings settings = new Interpretation.Settings(spec.name(), spec.interpret(),
                 spec.train().batchSize(), spec.seed(), spec.evaluate().inductionBatches(),
@@ -60,7 +60,7 @@ public final class InterpretStage implements Stage {
         }
     }
 
-    private static RunTokenizer tokenizer(ExperimentSpec spec, TokenizedSplits data, StageContext ctx) {
+    private static RunTokenizer tokenizer(ExperimentSpec spec, TokenizedData data, StageContext ctx) {
         if ("none".equals(data.tokenizer())) {
             return RunTokenizer.ids(data.vocabSize());
         }

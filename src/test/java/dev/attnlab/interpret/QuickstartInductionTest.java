@@ -92,9 +92,9 @@ class QuickstartInductionTest {
 
         // ablating that induction head: the repeated half becomes (nearly) unpredictable
         Path tok = out.get("tokenize");
-        var data = dev.attnlab.eval.TokenizedSplits.open(tok);
-        int[][] val = dev.attnlab.eval.TokenizedSplits.evenlySpacedRows(data.windows("val", model.cfg().nCtx()), 64);
-        int[][] rep = dev.attnlab.eval.RepeatedTokens.generate(64, BLOCK, data.vocabSize(), 2, data.specialIds());
+        var data = dev.attnlab.tokenize.TokenizedData.open(tok);
+        int[][] val = dev.attnlab.eval.EvalRows.evenlySpaced(data.windows("val", model.cfg().nCtx()), 64);
+        int[][] rep = dev.attnlab.eval.RepeatedTokens.generate(64, BLOCK, data.vocabSize(), 2, dev.attnlab.eval.EvalRows.specialIds(data));
         Ablation.Table t = Ablation.run(model, val, data.padId(), rep, BLOCK, 32, Progress.NONE);
         Ablation.Row row = t.row(1, head, Ablation.Kind.MEAN);
         assertTrue(t.cleanInductionLoss() < 1.0, "clean repeated-half loss " + t.cleanInductionLoss());

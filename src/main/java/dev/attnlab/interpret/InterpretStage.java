@@ -60,25 +60,14 @@ public final class InterpretStage implements Stage {
         }
     }
 
-    private static RunTokenizer tokenizer(ExperimentSpec spec, TokenizedData data, StageContext ctx) {
+    private static RunTokenizer tokenizer(ExperimentSpec spec, TokenizedData data, StageContext ctx) throws IOException {
         if ("none".equals(data.tokenizer())) {
             return RunTokenizer.ids(data.vocabSize());
         }
-        // Text tokenizers live in package tokenize; until that package offers a decoder here,
-        // tokens are shown as ids and text prompts cannot be encoded.
-        ctx.log().warn("interpret: tokenizer '" + data.tokenizer() + "' is not available to interpret in this build; "
-                + "showing token ids and skipping interpret.prompts");
-        RunTokenizer ids = RunTokenizer.ids(data.vocabSize());
-        return new RunTokenizer() {
-            @Override
-            public int[] encode(String prompt) {
-                return new int[0];
-            }
-
-            @Override
-            public String label(int id) {
-                return ids.label(id);
-            }
-        };
+        if (!data.tokenizer().equals(spec.tokenizer().kind())) {
+            throw new IllegalStateException("the tokenize output was made by tokenizer '" + data.tokenizer()
+                    + "' but the spec says tokenizer.kind: " + spec.tokenizer().kind() + "; re-run tokenize");
+        }
+        return TextRunTokenizer.load(spec, ctx.progress(), ctx.log());
     }
 }

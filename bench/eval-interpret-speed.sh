@@ -13,7 +13,7 @@ mvn -o -q -B dependency:build-classpath -Dmdep.outputFile=target/cp.txt >/dev/nu
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 for layers in $layer_counts; do
-  OMP_NUM_THREADS="$threads" java -Xmx4g -Dorg.bytedeco.javacpp.maxbytes=8g -Dorg.bytedeco.javacpp.maxphysicalbytes=12g \
+  OMP_NUM_THREADS="$threads" java -Xmx2g -Dorg.bytedeco.javacpp.maxbytes=3g -Dorg.bytedeco.javacpp.maxphysicalbytes=5g \
     -cp "target/classes:target/test-classes:$(cat target/cp.txt)" \
     dev.attnlab.interpret.StageBenchmark "$out/l$layers" "$layers" "$heads" 2> >(grep -E '^  |interpret:' >&2)
 done

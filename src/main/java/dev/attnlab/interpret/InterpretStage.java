@@ -41,11 +41,25 @@ public final class InterpretStage implements Stage {
         HookedModel model = TrainedModel.load(ctx.input("train"));
         TokenizedData data = TokenizedData.open(ctx.input("tokenize"));
         RunTokenizer tokenizer = tokenizer(spec, data, ctx);
+        warnIfMeasuredAtTrainingPeriod(spec, model.cfg().nCtx(), ctx);
         Interpretation.Settings settings = new Interpretation.Settings(spec.name(), spec.interpret(),
                 spec.train().batchSize(), spec.seed(), spec.evaluate().inductionBatches(),
                 lastTrainingStep(ctx.input("train")));
         new Interpretation(model, data, tokenizer, settings, ctx.progress(), ctx.log()).run(ctx.outputDir(), ctx.tracker());
         ctx.tracker().flush();
+    }
+
+    /**
+     * Synthetic data repeats its block at a fixed distance; a head that attends a fixed number of
+     * positions back then hits the induction stripe too when the scores use that same block length.
+     */
+    static void warnIfMeasuredAtTrainingPeriod(ExperimentSpec spec, int nCtx, StageContext ctx) {
+        int measured = spec.interpret().inductionBlockLen() > 0 ? spec.interpret().inductionBlockLen() : nCtx / 2;
+        if ("synthetic".equals(spec.data().source()) && measured == spec.data().synthetic().blockLen()) {
+            ctx.log().warn("interpret: head scores use blocks of " + measured + " tokens, the synthetic data's block_len: "
+                    + "a head attending a fixed distance back scores like an induction head there; set "
+                    + "interpret.induction_block_len to another length to tell them apart");
+        }
     }
 
     /** Head metrics are logged at the last training step so they continue the checkpoint curves. */

@@ -179,6 +179,58 @@ public final class Kernels {
         }
     }
 
+    /** Sets entries with key > query to -inf in causal scores [B·H·T, T] (row r is query r mod T). */
+    public static void maskFuture(INDArray scores) {
+        if (!isContiguous(scores)) throw new IllegalArgumentException("scores must be contiguous");
+        int t = (int) scores.size(-1);
+        long rows = scores.length() / t, off = scores.offset();
+        if (scores.dataType() == DataType.FLOAT) {
+            FloatBuffer b = scores.data().asNioFloat();
+            float[] inf = new float[t];
+            java.util.Arrays.fill(inf, Float.NEGATIVE_INFINITY);
+            for (long r = 0; r < rows; r++) {
+                int q = (int) (r % t);
+                if (q + 1 < t) b.put((int) (off + r * t + q + 1), inf, 0, t - q - 1);
+            }
+        } else {
+            DoubleBuffer b = scores.data().asNioDouble();
+            for (long r = 0; r < rows; r++) {
+                for (int k = (int) (r % t) + 1; k < t; k++) b.put((int) (off + r * t + k), Double.NEGATIVE_INFINITY);
+            }
+        }
+    }
+
+    /** In place: dP [rows, cols] ← scale · P ⊙ (dP − rowsum(dP ⊙ P)), the softmax backward. */
+    public static void softmaxBackward(INDArray pattern, INDArray dPattern, double scale) {
+        if (!isContiguous(dPattern)) throw new IllegalArgumentException("dPattern must be contiguous");
+        pattern = contiguous(pattern);
+        int cols = (int) dPattern.size(-1);
+        long rows = dPattern.length() / cols, po = pattern.offset(), go = dPattern.offset();
+        if (dPattern.dataType() == DataType.FLOAT && VECTOR) {
+            FloatBuffer p = pattern.data().asNioFloat(), g = dPattern.data().asNioFloat();
+            parallel(rows, cols, (from, to) -> {
+                VectorKernels.softmaxBackward(p, po, g, go, cols, from, to, (float) scale);
+                return 0;
+            });
+        } else if (dPattern.dataType() == DataType.FLOAT) {
+            FloatBuffer p = pattern.data().asNioFloat(), g = dPattern.data().asNioFloat();
+            for (long r = 0; r < rows; r++) {
+                int a = (int) (po + r * cols), b = (int) (go + r * cols);
+                float dot = 0;
+                for (int j = 0; j < cols; j++) dot += p.get(a + j) * g.get(b + j);
+                for (int j = 0; j < cols; j++) g.put(b + j, (float) scale * p.get(a + j) * (g.get(b + j) - dot));
+            }
+        } else {
+            DoubleBuffer p = pattern.data().asNioDouble(), g = dPattern.data().asNioDouble();
+            for (long r = 0; r < rows; r++) {
+                int a = (int) (po + r * cols), b = (int) (go + r * cols);
+                double dot = 0;
+                for (int j = 0; j < cols; j++) dot += p.get(a + j) * g.get(b + j);
+                for (int j = 0; j < cols; j++) g.put(b + j, scale * p.get(a + j) * (g.get(b + j) - dot));
+            }
+        }
+    }
+
     /**
      * Summed cross-entropy of logits [N, V] against targets, skipping pad targets; with {@code grad},
      * overwrites each row with (softmax − onehot(target)) / count in the same pass (the row stays in

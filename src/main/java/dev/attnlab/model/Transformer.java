@@ -1,7 +1,6 @@
 package dev.attnlab.model;
 
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -34,7 +33,6 @@ public final class Transformer implements HookedModel {
     private final DataType dtype;
     private final Map<String, INDArray> params;    // fixed order: optimizer state follows it
     private final INDArray fixedPos;               // [n_ctx, D] sinusoidal table, else null
-    private final Map<Integer, INDArray> causalMasks = new HashMap<>(); // T -> [T*T] of 0 / -inf
 
     // ---------------------------------------------------------------- parameters
 
@@ -256,9 +254,9 @@ public final class Transformer implements HookedModel {
             qkv[i] = toHeads(y, B, T);                                                       // [B·H, T, d]
             a.values.put("_" + h + n[i] + "h", qkv[i]);
         }
-        INDArray scores = Kernels.mm(qkv[0], false, qkv[1], true)                  // [B·H, T, T]
-                .muli(1.0 / Math.sqrt(d));
-        scores = scores.reshape((long) B * H, (long) T * T).addiRowVector(causalMask(T));  // key > query → -inf
+        INDArray scores = Nd4j.createUninitialized(dtype, (long) B * H, T, T);             // [B·H, T, T]
+        Kernels.gemm(qkv[0], false, qkv[1], true, scores, 1.0 / Math.sqrt(d), 0.0);     // q·kᵀ / sqrt(d)
+        Kernels.maskFuture(scores.reshape((long) B * H * T, T));                         // key > query → -inf
         scores = hook(a, ed, h + "hook_attn_scores", scores.reshape(B, H, T, T));          // [B, H, T, T]
         INDArray pattern = Nd4j.createUninitialized(dtype, (long) B * H * T, T);
         Kernels.softmaxRows(scores.reshape((long) B * H * T, T), pattern);                  // softmax over keys
@@ -340,18 +338,6 @@ public final class Transformer implements HookedModel {
     /** [B·H, T, d] → [B·T, H·d]. */
     private static INDArray fromHeads(INDArray bh, int B, int H, int T, int d) {
         return bh.reshape(B, H, T, d).permute(0, 2, 1, 3).dup('c').reshape((long) B * T, (long) H * d);
-    }
-
-    private INDArray causalMask(int T) {
-        synchronized (causalMasks) {
-            return causalMasks.computeIfAbsent(T, t -> {
-                try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-                    double[] m = new double[t * t];
-                    for (int q = 0; q < t; q++) for (int k = q + 1; k < t; k++) m[q * t + k] = Double.NEGATIVE_INFINITY;
-                    return Nd4j.create(m, new long[]{(long) t * t}, dtype);
-                }
-            });
-        }
     }
 
     static INDArray sinusoidal(int nCtx, int d, DataType dtype) {
@@ -441,12 +427,9 @@ public final class Transformer implements HookedModel {
         INDArray dzh = toHeads(dz.reshape(B, T, H, d), B, T);                               // [B·H, T, d]
         INDArray dPattern = Kernels.mm(dzh, false, vh, true);                       // [B·H, T, T]
         INDArray dvh = Kernels.mm(pattern, true, dzh, false);                       // [B·H, T, d]
-        // softmax backward: dS = P ⊙ (dP − rowsum(dP ⊙ P)), then the 1/sqrt(d) scale
-        INDArray p2 = pattern.reshape((long) B * H * T, T);
-        INDArray dp2 = dPattern.reshape((long) B * H * T, T);
-        INDArray rowDot = dp2.mul(p2).sum(1);                                               // [B·H·T]
-        INDArray dScores = dp2.subiColumnVector(col(rowDot)).muli(p2).muli(1.0 / Math.sqrt(d))
-                .reshape((long) B * H, T, T);                                               // [B·H, T, T]
+        // softmax backward: dS = P ⊙ (dP − rowsum(dP ⊙ P)), with the 1/sqrt(d) scale, in place
+        Kernels.softmaxBackward(pattern.reshape((long) B * H * T, T), dPattern.reshape((long) B * H * T, T), 1.0 / Math.sqrt(d));
+        INDArray dScores = dPattern;                                                         // [B·H, T, T]
         INDArray dqh = Kernels.mm(dScores, false, kh, false);                                            // [B·H, T, d]
         INDArray dkh = Kernels.mm(dScores, true, qh, false);                        // [B·H, T, d]
         INDArray[] dHeads = {dqh, dkh, dvh};

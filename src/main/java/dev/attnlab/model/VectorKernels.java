@@ -74,6 +74,27 @@ final class VectorKernels {
         }
     }
 
+    /** Softmax backward of rows [from, to): g ← scale · p ⊙ (g − Σ g⊙p). */
+    static void softmaxBackward(FloatBuffer pb, long po, FloatBuffer gb, long go, int cols, long from, long to, float scale) {
+        float[][] s = SCRATCH.get();
+        float[] p = cols <= CHUNK ? s[0] : new float[cols], g = cols <= CHUNK ? s[1] : new float[cols];
+        for (long k = from; k < to; k++) {
+            pb.get((int) (po + k * cols), p, 0, cols);
+            gb.get((int) (go + k * cols), g, 0, cols);
+            FloatVector acc = FloatVector.zero(S);
+            int i = 0;
+            for (; i < S.loopBound(cols); i += S.length()) acc = FloatVector.fromArray(S, p, i).fma(FloatVector.fromArray(S, g, i), acc);
+            float dot = acc.reduceLanes(VectorOperators.ADD);
+            for (; i < cols; i++) dot += p[i] * g[i];
+            i = 0;
+            for (; i < S.loopBound(cols); i += S.length()) {
+                FloatVector.fromArray(S, g, i).sub(dot).mul(FloatVector.fromArray(S, p, i)).mul(scale).intoArray(g, i);
+            }
+            for (; i < cols; i++) g[i] = scale * p[i] * (g[i] - dot);
+            gb.put((int) (go + k * cols), g, 0, cols);
+        }
+    }
+
     /** Cross-entropy of rows [from, to) (see Kernels.crossEntropy); returns the summed loss of those rows. */
     static double crossEntropyRows(FloatBuffer z, long off, int v, int[] targets, int padId, double scale,
                                    boolean grad, int from, int to) {

@@ -60,6 +60,29 @@ class KernelsTest {
     }
 
     @Test
+    void softmaxBackwardFloatMatchesDouble() {
+        INDArray p = randn(DataType.DOUBLE, 8, 3000, 41), g = randn(DataType.DOUBLE, 9, 3000, 41);
+        Kernels.softmaxRows(p.dup(), p);
+        INDArray pf = p.castTo(DataType.FLOAT), gf = g.castTo(DataType.FLOAT);
+        Kernels.softmaxBackward(p, g, 0.25);
+        Kernels.softmaxBackward(pf, gf, 0.25);
+        assertTrue(g.castTo(DataType.FLOAT).equalsWithEps(gf, 1e-5));
+    }
+
+    @Test
+    void maskFutureWritesMinusInfinityAboveTheDiagonal() {
+        for (DataType t : new DataType[]{DataType.FLOAT, DataType.DOUBLE}) {
+            INDArray s = Nd4j.zeros(t, 2 * 4, 4);                  // two (batch·head) blocks of T = 4
+            Kernels.maskFuture(s);
+            for (int r = 0; r < 8; r++) {
+                for (int k = 0; k < 4; k++) {
+                    assertEquals(k > r % 4 ? Double.NEGATIVE_INFINITY : 0.0, s.getDouble(r, k), 0.0);
+                }
+            }
+        }
+    }
+
+    @Test
     void adamAndSumSquaresFloatMatchDouble() {
         int n = 200_003;
         INDArray pd = randn(DataType.DOUBLE, 4, n), gd = randn(DataType.DOUBLE, 5, n), md = randn(DataType.DOUBLE, 6, n),

@@ -42,7 +42,7 @@ public final class ProcessTrialRunner implements TrialRunner {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (arg.startsWith("-Xm") || arg.startsWith("-XX:") || arg.startsWith("-D")) {
+            if (arg.startsWith("-Xm") || arg.startsWith("-XX:") || arg.startsWith("-D") || arg.startsWith("--add-modules")) {
                 cmd.add(arg);
             }
         }

@@ -76,7 +76,7 @@ class ExperimentSpecsSmokeTest {
         Path runs = work.resolve("runs");
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx2g", "-Dorg.bytedeco.javacpp.maxbytes=4g", "-Dorg.bytedeco.javacpp.maxphysicalbytes=6g",
+                "--add-modules", "jdk.incubator.vector", "-Xmx2g", "-Dorg.bytedeco.javacpp.maxbytes=4g", "-Dorg.bytedeco.javacpp.maxphysicalbytes=6g",
                 "-cp", System.getProperty("java.class.path"), "dev.attnlab.cli.Main",
                 "run", specFile.toString()));
         for (String set : sets) {

@@ -17,13 +17,15 @@ TEST_DEPS ?=
 EXPERIMENT_DEPS ?=
 -include mlflow/mlflow.mk
 
-.PHONY: all build experiment validate list test clean help
+.PHONY: all build experiment sweep changed validate list test clean help
 
 all: build
 
 help:
 	@echo "make build                   build the jar and copy its dependencies to target/lib (when sources changed)"
 	@echo "make experiment [NAME=...]   run experiments/NAME.yaml (default induction-2l); ARGS=... UNTIL=stage"
+	@echo "make sweep NAME=...          run experiments/sweeps/NAME.yaml (ARGS=--resume continues it)"
+	@echo "make changed BASE=REF        rerun the experiments affected by changes since git revision REF"
 	@echo "make validate                check every spec in experiments/"
 	@echo "make list                    experiments and which of their stages are cached"
 	@echo "make test                    build, then run every test (mvn -B test)"
@@ -39,6 +41,16 @@ $(BUILD_STAMP): $(SOURCES)
 
 experiment: build $(EXPERIMENT_DEPS)
 	bin/attnlab run $(SPEC) $(if $(UNTIL),--until $(UNTIL)) $(ARGS)
+
+# make sweep NAME=imdb-1l-sweep runs experiments/sweeps/NAME.yaml (ARGS="--resume" continues one)
+sweep: build $(EXPERIMENT_DEPS)
+	bin/attnlab sweep experiments/sweeps/$(NAME).yaml $(ARGS)
+
+# make changed BASE=origin/main reruns every experiment affected by changes since BASE (what CI does)
+changed: build $(EXPERIMENT_DEPS)
+	@names="$$(bin/attnlab changed --base $(BASE))"; \
+	if [ -z "$$names" ]; then echo "no experiment changed since $(BASE)"; fi; \
+	for n in $$names; do echo "== $$n"; bin/attnlab run experiments/$$n.yaml $(ARGS) || exit 1; done
 
 validate: build
 	bin/attnlab validate experiments/*.yaml

@@ -33,7 +33,7 @@ pin=""
 command -v taskset >/dev/null && pin="taskset -c 0"
 echo "host: $(getconf _NPROCESSORS_ONLN) cores, shared with other work; $reps rounds" >&2
 # Rounds alternate the implementations so that all of them see the same background load;
-# each round is a fresh process per implementation (the JVM warms up on 5,000 reviews first).
+# each round is a fresh process per implementation; the JVM's first pass is reported as attnlab-cold.
 for round in $(seq 1 "$reps"); do
   echo "round $round/$reps, load average: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
   $pin java -Xmx2g -XX:+UseSerialGC -cp "$cp" "$here/Gpt2Bench.java" "$vocab" "$csv" 1 | sed "s/\"rep\": 0/\"rep\": $round/" | tee -a "$out"

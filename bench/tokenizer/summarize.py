@@ -15,7 +15,7 @@ for name, b in best.items():
     print(f"{name:<15}{b['mb_per_s']:>9.2f}{b['tokens_per_s']:>13,.0f}{b['seconds']:>9.2f}  {runs:<18}{b['tokens']:>10,}  {same}")
 if ref:
     for name, b in best.items():
-        if name == "attnlab":
+        if name.startswith("attnlab"):
             continue
         # per-round ratios: both sides of a round ran back to back under similar background load
         per_round = []
@@ -26,3 +26,13 @@ if ref:
                     per_round.append(r["seconds"] / mine[0]["seconds"])
         rounds = ", ".join(f"{x:.2f}" for x in per_round)
         print(f"attnlab / {name}: best vs best {ref['mb_per_s'] / b['mb_per_s']:.2f}x; per round {rounds}")
+        cold = best.get("attnlab-cold")
+        if cold:
+            per_round_cold = []
+            for r in rows:
+                if r["impl"] == name:
+                    c = [a for a in rows if a["impl"] == "attnlab-cold" and a["rep"] == r["rep"]]
+                    if c:
+                        per_round_cold.append(r["seconds"] / c[0]["seconds"])
+            rc = ", ".join(f"{x:.2f}" for x in per_round_cold)
+            print(f"attnlab-cold / {name}: best vs best {cold['mb_per_s'] / b['mb_per_s']:.2f}x; per round {rc}")

@@ -15,6 +15,7 @@ Raw results go to bench/results/<UTC timestamp>.jsonl.
 from __future__ import annotations
 
 import argparse
+import collections
 import dataclasses
 import datetime as dt
 import json
@@ -274,6 +275,21 @@ def ratio(j, p, key="best") -> str:
     return "—"
 
 
+def paired_ratios(runs: list[RunResult], config: str, threads: int) -> str:
+    """attnlab / PyTorch wall tokens/s of runs made back to back (same repeat), worst–best:
+    the pair saw about the same load, unlike the two bests, which may come from different
+    moments."""
+    by_rep: dict = {}
+    for r in runs:
+        if r.ok and r.config == config and r.threads == threads:
+            by_rep.setdefault(r.repeat, {})[r.impl] = r.result["tokens_per_s"]
+    rs = sorted(v["attnlab"] / v["pytorch"] for v in by_rep.values()
+                if "attnlab" in v and "pytorch" in v)
+    if not rs:
+        return "—"
+    return f"{rs[0]:.2f}×" if len(rs) == 1 else f"{rs[0]:.2f}–{rs[-1]:.2f}×"
+
+
 def rss_cell(s) -> str:
     if not s or "error" in s:
         return "—"
@@ -294,15 +310,18 @@ def config_table(configs: list[Config]) -> str:
 
 
 def table(runs: list[RunResult], configs: list[Config], thread_counts: list[int]) -> str:
-    lines = ["| config | threads | PyTorch tokens/s | attnlab tokens/s | ratio | "
-             "PyTorch tokens/CPU-s | attnlab tokens/CPU-s | CPU ratio | "
+    lines = ["| config | threads | PyTorch tokens/s | attnlab tokens/s | ratio of bests | "
+             "paired ratios | PyTorch tokens/CPU-s | attnlab tokens/CPU-s | CPU ratio | "
              "attnlab RSS MB | PyTorch RSS MB |",
-             "|---|---:|---|---|---:|---|---|---:|---|---|"]
+             "|---|---:|---|---|---:|---:|---|---|---:|---|---|"]
     for t in thread_counts:
         for c in configs:
             p = summarise(runs, "pytorch", c.name, t)
             j = summarise(runs, "attnlab", c.name, t)
+            if p is None and j is None:
+                continue
             lines.append(f"| {c.name} | {t} | {cell(p)} | {cell(j)} | {ratio(j, p)} | "
+                         f"{paired_ratios(runs, c.name, t)} | "
                          f"{cell(p, 'cpu_best', 'cpu_worst')} | {cell(j, 'cpu_best', 'cpu_worst')} | "
                          f"{ratio(j, p, 'cpu_best')} | {rss_cell(j)} | {rss_cell(p)} |")
     return "\n".join(lines)
@@ -337,6 +356,26 @@ def soak_table(runs: list[RunResult], every: int, steps: int) -> str:
 
 # ---------------------------------------------------------------------------------------------
 
+def report(paths: list[str]) -> int:
+    runs = []
+    for i, path in enumerate(paths):
+        with open(path) as f:
+            for line in f:
+                if line.strip():
+                    r = RunResult(**json.loads(line))
+                    r.repeat = f"{i}.{r.repeat}"   # repeats of different files are different pairs
+                    runs.append(r)
+    names = list(dict.fromkeys(r.config for r in runs))
+    configs = [ALL_CONFIGS[n] for n in names if n in ALL_CONFIGS]
+    threads = sorted({r.threads for r in runs})
+    per = collections.Counter((r.impl, r.config, r.threads) for r in runs if r.ok)
+    print(f"## Training throughput (best of up to {max(per.values(), default=0)} runs; "
+          f"worst–best in brackets)\n")
+    print(config_table(configs) + "\n")
+    print(table(runs, configs, threads))
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="PyTorch vs attnlab training throughput")
     ap.add_argument("--python", required=True, help="python with torch (bench/.venv/bin/python)")
@@ -360,7 +399,11 @@ def main(argv=None) -> int:
     ap.add_argument("--soak-steps", type=int, default=1000)
     ap.add_argument("--soak-every", type=int, default=100)
     ap.add_argument("--out", default="", help="results JSONL (default bench/results/<utc>.jsonl)")
+    ap.add_argument("--report", nargs="+", metavar="JSONL",
+                    help="run nothing: print the table from earlier results files (merged)")
     a = ap.parse_args(argv)
+    if a.report:
+        return report(a.report)
 
     java_cmd = a.java_cmd.split() if a.java_cmd else []
     threads = [int(t) for t in a.threads.split(",") if t]
@@ -407,6 +450,7 @@ def main(argv=None) -> int:
         print(f"\nraw results: {out_path.relative_to(ROOT)}")
         return 0 if all(r.ok for r in runs) else 1
 
+    baselines: dict[tuple, RunResult] = {}
     for rep in range(1, a.repeats + 1):
         for t in threads:
             for cfg in configs:
@@ -418,8 +462,12 @@ def main(argv=None) -> int:
                 for impl, cmd in programs:
                     full = run_one(impl, cmd(steps), env_for(t), a.timeout, cfg.name, t, rep)
                     if a.cpu_diff:
-                        short = run_one(impl, cmd(1), env_for(t), a.timeout, cfg.name, t, rep)
-                        with_cpu_per_step(full, short, steps - 1, cfg.batch * cfg.n_ctx)
+                        # the one-step baseline is the same for every repeat: run it once
+                        key = (impl, cfg.name, t)
+                        if key not in baselines or not baselines[key].ok:
+                            baselines[key] = run_one(impl, cmd(1), env_for(t), a.timeout,
+                                                     cfg.name, t, rep)
+                        with_cpu_per_step(full, baselines[key], steps - 1, cfg.batch * cfg.n_ctx)
                     record(full)
 
     print(f"## Training throughput (best of {a.repeats} interleaved runs; worst–best in brackets)\n")

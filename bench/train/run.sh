@@ -23,8 +23,12 @@ for a in "$@"; do
   esac
 done
 
-if [[ ! -x "$venv_python" ]] || ! "$venv_python" -c 'import torch' 2>/dev/null; then
-  echo "PyTorch is not installed in bench/.venv: run bench/train/setup.sh first (downloads ~2.6 GB)" >&2
+if [[ ! -x "$venv_python" ]]; then
+  echo "bench/.venv does not exist: run bench/train/setup.sh first (downloads ~2.6 GB)" >&2
+  exit 2
+fi
+if ! import_error="$("$venv_python" -c 'import torch' 2>&1)"; then
+  echo "bench/.venv cannot import torch (re-run bench/train/setup.sh): ${import_error##*$'\n'}" >&2
   exit 2
 fi
 

@@ -16,7 +16,7 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-venv="$(cd "$here/.." && pwd)/.venv"
+venv="${BENCH_VENV:-$(cd "$here/.." && pwd)/.venv}"   # BENCH_VENV: install elsewhere (e.g. to test this script)
 python="${PYTHON:-python3}"
 
 TORCH="torch==2.15.0"

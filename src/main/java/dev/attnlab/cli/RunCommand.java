@@ -6,6 +6,7 @@ import dev.attnlab.pipeline.RunOptions;
 import dev.attnlab.pipeline.RunResult;
 import dev.attnlab.spec.ExperimentSpec;
 import dev.attnlab.spec.SpecLoader;
+import dev.attnlab.sweep.TrialEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -54,6 +55,9 @@ final class RunCommand implements Callable<Integer> {
                 .withForce(new LinkedHashSet<>(force))
                 .withUntil(until)
                 .withOverrides(List.copyOf(sets))
+                // as a sweep trial: the sweep's run tags (mlflow.parentRunId, ...) and its metric report
+                .withExtraTags(TrialEnvironment.runTags(System.getenv()))
+                .withObservers(TrialEnvironment.metricReport(System.getenv()).map(List::of).orElse(List.of()))
                 .withConsole(ctx.err(), new ConsoleProgress(ctx.err(), ctx.terminal(), System::nanoTime));
         RunResult result = ctx.runner(layout).run(loaded, options);
         ctx.out().println();

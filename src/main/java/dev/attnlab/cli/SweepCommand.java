@@ -1,8 +1,9 @@
 package dev.attnlab.cli;
 
-import dev.attnlab.pipeline.Progress;
-import dev.attnlab.pipeline.RunLog;
-import dev.attnlab.sweep.BaseExperiment;
+import dev.attnlab.pipeline.ConsoleProgress;
+import dev.attnlab.pipeline.FileRunLog;
+import dev.attnlab.pipeline.ProjectLayout;
+import dev.attnlab.spec.ExperimentSpec;
 import dev.attnlab.sweep.MlflowSweepTracker;
 import dev.attnlab.sweep.ProcessTrialRunner;
 import dev.attnlab.sweep.SweepExecutor;
@@ -14,11 +15,15 @@ import dev.attnlab.sweep.SweepState;
 import dev.attnlab.sweep.SweepStore;
 import dev.attnlab.sweep.SweepTracker;
 import dev.attnlab.sweep.TrialRunner;
+import dev.attnlab.sweep.TrialSpecs;
 import dev.attnlab.sweep.TrialStatus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
 
+import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,14 +36,17 @@ import java.util.concurrent.TimeUnit;
 
 /** {@code attnlab sweep SPEC}: runs (or continues) a hyperparameter sweep. */
 @Command(name = "sweep", mixinStandardHelpOptions = true,
-        description = {"Runs a hyperparameter sweep (grid, random or Bayesian search, optional hyperband early",
-                "termination) over a base experiment, each trial as its own 'attnlab run' process, tracked as",
-                "MLflow child runs of one parent run. Rerunning a sweep continues it: finished trials are kept,",
+        description = {"Run or continue a hyperparameter sweep (grid, random or Bayesian search, optional hyperband",
+                "early termination) over a base experiment: each trial is its own 'attnlab run' process and an",
+                "MLflow child run of one parent run. Rerunning a sweep continues it: finished trials are kept,",
                 "crashed ones run again. State, trial table and the best trial's spec: runs/sweeps/NAME/."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every trial finished (or was stopped by hyperband)", "1:some trials crashed; rerun to retry them",
                 "2:invalid sweep spec or options", "130:interrupted; rerun to continue"})
 public final class SweepCommand implements Callable<Integer> {
+
+    @ParentCommand
+    private Main parent;
 
     @Parameters(index = "0", paramLabel = "SPEC",
             description = "The sweep spec: a file, or a NAME in experiments/sweeps/NAME.yaml.")
@@ -48,20 +56,21 @@ public final class SweepCommand implements Callable<Integer> {
     boolean resume;
 
     @Option(names = "--count", paramLabel = "N", description = "Total number of trials (overrides the spec's count).")
-    int count;
+    Integer count;
 
     @Option(names = "--parallel", paramLabel = "N", description = "Trials at a time (overrides the spec's parallel).")
-    int parallel;
+    Integer parallel;
 
     @Option(names = "--name", paramLabel = "NAME", description = "Run under another sweep name (its own folder and parent run).")
     String name;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE",
-            description = "Fixes an experiment key for every trial, e.g. --set train.steps=50 (part of the sweep's identity).")
+            description = "Fix an experiment key for every trial, e.g. --set train.steps=50 (part of the sweep's identity). Repeatable.")
     List<String> sets = new ArrayList<>();
 
-    @Option(names = "--runs-dir", paramLabel = "DIR", description = "Where sweep folders go (default: ${DEFAULT-VALUE}).")
-    Path runsDir = Path.of("runs", "sweeps");
+    @Option(names = "--project-dir", paramLabel = "DIR",
+            description = "Project directory (runs/, the stage cache). Default: found from the spec's location.")
+    Path projectDir;
 
     @Option(names = "--no-tracking", description = "No MLflow parent run (trials still follow their spec's tracking).")
     boolean noTracking;
@@ -71,70 +80,91 @@ public final class SweepCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        RunLog log = RunLog.STDERR;
+        CliContext ctx = parent.context();
+        PrintStream err = ctx.err();
         try {
-            SweepSpec sweep = SweepSpecLoader.load(resolve(spec)).withOverrides(Math.max(0, count), Math.max(0, parallel));
-            if (count < 0 || parallel < 0) {
-                throw new SweepSpecException(List.of("--count and --parallel take a number ≥ 1"));
+            if ((count != null && count < 1) || (parallel != null && parallel < 1)) {
+                throw new SweepSpecException(List.of("--count and --parallel take a whole number ≥ 1"));
             }
+            Path file = resolve(spec, projectDir != null ? projectDir : ctx.projectDir());
+            SweepSpec sweep = SweepSpecLoader.load(file)
+                    .withOverrides(count == null ? 0 : count, parallel == null ? 0 : parallel);
             if (name != null) {
                 sweep = sweep.withName(name);
             }
-            BaseExperiment base = BaseExperiment.read(sweep.experiment());
             Map<String, Object> fixed = new LinkedHashMap<>(SweepOverrides.parse(sets, sweep));
-            fixed.put("tracking.experiment", base.trackingExperiment());
-            SweepTracker tracker = noTracking || base.trackingBackend().equals("none") ? SweepTracker.NONE
-                    : MlflowSweepTracker.fromEnvironment(base.trackingExperiment(), System.getenv(), log);
-            SweepExecutor executor = new SweepExecutor(sweep, new SweepStore(runsDir.resolve(sweep.name())), trialRunner,
-                    tracker, fixed, Runtime.getRuntime().availableProcessors(), Progress.NONE, log);
-            CountDownLatch done = new CountDownLatch(1);
-            Thread hook = new Thread(() -> {
-                executor.stop();
-                ProcessHandle.current().children().forEach(ProcessHandle::destroy);
-                try {
-                    done.await(30, TimeUnit.SECONDS); // let the workers record how their trials ended
-                } catch (InterruptedException ignored) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "sweep-shutdown");
-            Runtime.getRuntime().addShutdownHook(hook);
-            SweepState state;
-            try {
-                state = executor.run(resume);
-            } finally {
-                done.countDown();
+            ExperimentSpec base = TrialSpecs.check(sweep, fixed);
+            String experiment = base.tracking().experiment().isBlank() ? base.name() : base.tracking().experiment();
+            fixed.put("tracking.experiment", experiment);
+            ProjectLayout layout = ctx.layout(projectDir, sweep.experiment());
+            SweepStore store = new SweepStore(layout.runsDir().resolve("sweeps").resolve(sweep.name()));
+            Files.createDirectories(store.dir());
+            try (FileRunLog log = new FileRunLog(store.dir().resolve("sweep.log"), err)) {
+                SweepTracker tracker = noTracking || base.tracking().backend().equals("none") ? SweepTracker.NONE
+                        : MlflowSweepTracker.fromEnvironment(experiment, System.getenv(), log);
+                SweepExecutor executor = new SweepExecutor(sweep, store, trialRunner, tracker, fixed,
+                        Runtime.getRuntime().availableProcessors(), layout.root(),
+                        new ConsoleProgress(err, ctx.terminal(), System::nanoTime), log);
+                return run(executor, store, log);
             }
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                return 130;
-            }
-            long crashed = state.trials.stream().filter(t -> t.status == TrialStatus.CRASHED).count();
-            if (crashed > 0) {
-                log.warn(crashed + " trial(s) crashed (see the 'message' column of " + runsDir.resolve(sweep.name()).resolve("trials.md")
-                        + " and each trial's log.txt); run the sweep again to retry them");
-                return 1;
-            }
-            return 0;
         } catch (SweepSpecException e) {
-            e.problems().forEach(p -> System.err.println("error: " + p));
-            return 2;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 130;
-        } catch (RuntimeException e) {
-            System.err.println("error: sweep " + spec + ": " + e.getMessage());
-            return 1;
+            err.println("error: " + (e.problems().size() == 1 ? "1 problem" : e.problems().size() + " problems") + " in the sweep:");
+            e.problems().forEach(p -> err.println("  " + p));
+            return Main.EXIT_USAGE;
+        } catch (IOException e) {
+            err.println("error: sweep " + spec + ": " + e.getMessage());
+            return Main.EXIT_FAILED;
         }
     }
 
-    /** A path as given, else {@code experiments/sweeps/NAME.yaml}. */
-    static Path resolve(String spec) {
-        Path given = Path.of(spec);
-        if (Files.exists(given)) {
+    private int run(SweepExecutor executor, SweepStore store, FileRunLog log) throws SweepSpecException {
+        CountDownLatch done = new CountDownLatch(1);
+        // Ctrl-C / SIGTERM: stop claiming, end the trial processes, let the workers record them as crashed
+        Thread hook = new Thread(() -> {
+            executor.stop();
+            ProcessHandle.current().children().forEach(ProcessHandle::destroy);
+            try {
+                done.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+        }, "sweep-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        SweepState state;
+        try {
+            state = executor.run(resume);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Main.EXIT_INTERRUPTED;
+        } finally {
+            done.countDown();
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            return Main.EXIT_INTERRUPTED;
+        }
+        long crashed = state.trials.stream().filter(t -> t.status == TrialStatus.CRASHED).count();
+        if (crashed > 0) {
+            log.warn(crashed + " trial(s) crashed: see the note column of " + store.dir().resolve("trials.md")
+                    + " and each trial's log.txt; run the sweep again to retry them");
+            return Main.EXIT_FAILED;
+        }
+        return 0;
+    }
+
+    /** A path as given, else {@code experiments/sweeps/NAME.yaml} in the project. */
+    static Path resolve(String arg, Path projectDir) throws SweepSpecException {
+        Path given = Path.of(arg);
+        if (Files.isRegularFile(given)) {
             return given;
         }
-        Path named = Path.of("experiments", "sweeps", spec.endsWith(".yaml") ? spec : spec + ".yaml");
-        return Files.exists(named) ? named : given;
+        Path sweeps = (projectDir != null ? projectDir : Path.of("")).resolve("experiments").resolve("sweeps");
+        Path named = sweeps.resolve(arg.endsWith(".yaml") ? arg : arg + ".yaml");
+        if (!arg.contains("/") && Files.isRegularFile(named)) {
+            return named;
+        }
+        throw new SweepSpecException(List.of("sweep spec not found: " + arg + " (give a file path, or the name of a sweep in "
+                + sweeps.toAbsolutePath().normalize() + ")"));
     }
 }

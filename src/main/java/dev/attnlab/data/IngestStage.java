@@ -123,7 +123,7 @@ public final class IngestStage implements Stage {
                 "space_before_punct", d.preprocess().spaceBeforePunct()));
         if (synthetic) {
             DataSpec.Synthetic s = d.synthetic();
-            manifest.put("synthetic", ordered("vocab", s.vocab(), "block_len", s.blockLen(), "repeats", s.repeats(),
+            manifest.put("synthetic", ordered("vocab", s.vocab(), "min_block_len", s.minBlockLen(), "block_len", s.blockLen(), "repeats", s.repeats(),
                     "max_prefix", s.maxPrefix(), "reserved_id", SyntheticSource.RESERVED_ID));
         }
         manifest.put("source_hashes", hashes(src.files()));

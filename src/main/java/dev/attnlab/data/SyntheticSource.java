@@ -9,9 +9,10 @@ import java.util.function.Consumer;
 
 /**
  * The induction-head task: each sequence is a random prefix of random length (uniform in
- * 0..max_prefix), then a block of {@code block_len} random tokens repeated {@code repeats} times.
- * The prefix length is random so that the repeat's position varies: with a fixed period even a
- * 1-layer model can predict the second copy from positions alone, without an induction head.
+ * 0..max_prefix), then a block of random tokens, of a length uniform in [min_block_len, block_len],
+ * repeated {@code repeats} times. The random prefix moves the repeat's position; the random block
+ * length varies the distance between copies — with a fixed distance even a 1-layer model can
+ * predict the second copy from positions alone, without an induction head.
  * Tokens are drawn uniformly from 1..vocab-1; id 0 is reserved as the separator/pad id. Each split
  * has its own seeded stream (seed, split), so train/val/test never share a generator state.
  */
@@ -25,6 +26,10 @@ public final class SyntheticSource implements DocumentSource {
     public SyntheticSource(DataSpec.Synthetic cfg, long seed) throws DataException {
         if (cfg.vocab() < 2) throw new DataException("data.synthetic.vocab must be at least 2, not " + cfg.vocab());
         if (cfg.blockLen() < 1) throw new DataException("data.synthetic.block_len must be at least 1, not " + cfg.blockLen());
+        if (cfg.minBlockLen() < 1 || cfg.minBlockLen() > cfg.blockLen()) {
+            throw new DataException("data.synthetic.min_block_len must be between 1 and block_len (" + cfg.blockLen()
+                    + "), not " + cfg.minBlockLen() + " (0 in the spec means: fixed at block_len)");
+        }
         if (cfg.repeats() < 1) throw new DataException("data.synthetic.repeats must be at least 1, not " + cfg.repeats());
         if (cfg.maxPrefix() < 0) throw new DataException("data.synthetic.max_prefix must be 0 or more, not " + cfg.maxPrefix());
         if (cfg.trainSequences() < 1) throw new DataException("data.synthetic.train_sequences must be at least 1");
@@ -55,9 +60,12 @@ public final class SyntheticSource implements DocumentSource {
         int n = count(split);
         for (int s = 0; s < n; s++) {
             int prefix = rng.nextInt(cfg.maxPrefix() + 1);
-            int[] ids = new int[prefix + cfg.blockLen() * cfg.repeats()];
+            // Drawn only when it varies, so fixed-length specs keep their exact sequences.
+            int blockLen = cfg.minBlockLen() == cfg.blockLen() ? cfg.blockLen()
+                    : rng.nextInt(cfg.minBlockLen(), cfg.blockLen() + 1);
+            int[] ids = new int[prefix + blockLen * cfg.repeats()];
             for (int k = 0; k < prefix; k++) ids[k] = rng.nextInt(1, cfg.vocab());
-            int[] block = new int[cfg.blockLen()];
+            int[] block = new int[blockLen];
             for (int k = 0; k < block.length; k++) block[k] = rng.nextInt(1, cfg.vocab());
             for (int r = 0; r < cfg.repeats(); r++) System.arraycopy(block, 0, ids, prefix + r * block.length, block.length);
             sink.accept(Document.ids(ids, prefix));

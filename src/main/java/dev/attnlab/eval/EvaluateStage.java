@@ -1,5 +1,6 @@
 package dev.attnlab.eval;
 
+import dev.attnlab.tokenize.TokenizedData;
 import dev.attnlab.model.HookedModel;
 import dev.attnlab.pipeline.Stage;
 import dev.attnlab.pipeline.StageContext;
@@ -24,7 +25,7 @@ public final class EvaluateStage implements Stage {
     @Override
     public void run(StageContext ctx) throws Exception {
         HookedModel model = TrainedModel.load(ctx.input("train"));
-        TokenizedSplits data = TokenizedSplits.open(ctx.input("tokenize"));
+        TokenizedData data = TokenizedData.open(ctx.input("tokenize"));
         Evaluation.Settings settings = new Evaluation.Settings(ctx.spec().evaluate(), ctx.spec().train().batchSize(),
                 ctx.spec().seed());
         new Evaluation(model, data, settings, ctx.progress(), ctx.log()).run(ctx.outputDir(), ctx.tracker(), "evaluate");

@@ -1,5 +1,6 @@
 package dev.attnlab.eval;
 
+import dev.attnlab.tokenize.TokenizedData;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.attnlab.data.SequenceWindows;
@@ -38,12 +39,12 @@ public final class Evaluation {
     public record Settings(EvaluateSpec spec, int batchSize, long seed) { }
 
     private final HookedModel model;
-    private final TokenizedSplits data;
+    private final TokenizedData data;
     private final Settings settings;
     private final Progress progress;
     private final RunLog log;
 
-    public Evaluation(HookedModel model, TokenizedSplits data, Settings settings, Progress progress, RunLog log) {
+    public Evaluation(HookedModel model, TokenizedData data, Settings settings, Progress progress, RunLog log) {
         this.model = model;
         this.data = data;
         this.settings = settings;
@@ -74,7 +75,7 @@ public final class Evaluation {
                 continue;
             }
             SequenceWindows w = data.windows(split, nCtx);
-            int[][] rows = TokenizedSplits.evenlySpacedRows(w, maxRows);
+            int[][] rows = EvalRows.evenlySpaced(w, maxRows);
             if (rows.length == 0) {
                 throw new IOException(data.dir() + ": the " + split + " split has no row of n_ctx + 1 = " + (nCtx + 1)
                         + " tokens; use a smaller model.n_ctx or more data");
@@ -118,7 +119,7 @@ public final class Evaluation {
         // repeated random tokens
         int blockLen = RepeatedTokens.blockLength(spec.inductionBlockLen(), nCtx);
         int count = Math.max(1, spec.inductionBatches()) * settings.batchSize;
-        int[][] rep = RepeatedTokens.generate(count, blockLen, data.vocabSize(), settings.seed, data.specialIds());
+        int[][] rep = RepeatedTokens.generate(count, blockLen, data.vocabSize(), settings.seed, EvalRows.specialIds(data));
         SplitResult repeated = lossOn(rep, -1, "repeated tokens");
         double[] sumFirst = new double[2];
         double[] sumRepeat = new double[2];

@@ -28,6 +28,18 @@ public final class LinePlot {
     private LinePlot() {
     }
 
+    static double niceStep(double raw) {
+        if (!(raw > 0)) return 1;
+        double p = Math.pow(10, Math.floor(Math.log10(raw)));
+        double m = raw / p;
+        return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
+    }
+
+    private static String label(double v, double step) {
+        int decimals = Math.max(0, (int) -Math.floor(Math.log10(step)));
+        return String.format(Locale.ROOT, "%." + decimals + "f", Math.abs(v) < step * 1e-9 ? 0.0 : v);
+    }
+
     public static void write(Path png, String title, String xLabel, String yLabel, List<Series> series) throws IOException {
         double xMin = Double.POSITIVE_INFINITY, xMax = Double.NEGATIVE_INFINITY;
         double yMin = Double.POSITIVE_INFINITY, yMax = Double.NEGATIVE_INFINITY;
@@ -61,19 +73,22 @@ public final class LinePlot {
         g.setColor(Color.BLACK);
         g.drawString(title, LEFT, 30);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        // grid and ticks
-        for (int i = 0; i <= 5; i++) {
-            double yv = yMin + (yMax - yMin) * i / 5;
-            int y = TOP + ph - (int) Math.round(ph * (double) i / 5);
+        // grid and ticks at "nice" values (1, 2 or 5 times a power of ten)
+        double yStep = niceStep((yMax - yMin) / 5);
+        for (double yv = Math.ceil(yMin / yStep) * yStep; yv <= yMax + 1e-9 * yStep; yv += yStep) {
+            int y = TOP + ph - (int) Math.round(ph * (yv - yMin) / (yMax - yMin));
             g.setColor(new Color(230, 230, 230));
             g.drawLine(LEFT, y, LEFT + pw, y);
             g.setColor(Color.DARK_GRAY);
-            String s = String.format(Locale.ROOT, "%.3g", yv);
+            String s = label(yv, yStep);
             g.drawString(s, LEFT - 8 - g.getFontMetrics().stringWidth(s), y + 4);
-            double xv = xMin + (xMax - xMin) * i / 5;
-            int x = LEFT + (int) Math.round(pw * (double) i / 5);
+        }
+        double xStep = niceStep((xMax - xMin) / 6);
+        for (double xv = Math.ceil(xMin / xStep) * xStep; xv <= xMax + 1e-9 * xStep; xv += xStep) {
+            int x = LEFT + (int) Math.round(pw * (xv - xMin) / (xMax - xMin));
+            g.setColor(Color.DARK_GRAY);
             g.drawLine(x, TOP + ph, x, TOP + ph + 5);
-            String xs = (xMax - xMin) >= 10 ? String.format(Locale.ROOT, "%.0f", xv) : String.format(Locale.ROOT, "%.2g", xv);
+            String xs = label(xv, xStep);
             g.drawString(xs, x - g.getFontMetrics().stringWidth(xs) / 2, TOP + ph + 20);
         }
         g.setColor(Color.BLACK);

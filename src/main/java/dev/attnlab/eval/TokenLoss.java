@@ -85,10 +85,22 @@ public final class TokenLoss {
         return new Result(nll, correct);
     }
 
-    /** Frees an array's native memory now instead of at some later GC (views are left alone). */
+    /**
+     * Frees an array's native memory now instead of at some later GC. A view (the model's logits are
+     * usually a reshape of its [N, V] buffer) frees the buffer it views: only for arrays the caller
+     * owns outright, like the logits a forward pass returned.
+     */
     public static void release(INDArray a) {
-        if (a != null && !a.wasClosed() && a.closeable()) {
+        if (a == null || a.wasClosed()) {
+            return;
+        }
+        if (!a.isView() && a.closeable()) {
             a.close();
+            return;
+        }
+        org.nd4j.linalg.api.buffer.DataBuffer d = a.data();
+        if (d != null && !d.wasClosed() && d.closeable()) {
+            d.close();
         }
     }
 }

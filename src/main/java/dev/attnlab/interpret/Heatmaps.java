@@ -38,7 +38,7 @@ public final class Heatmaps {
     }
 
     static String shortLabel(String s) {
-        String t = s.replace("\n", "\\n").replace("\t", "\\t");
+        String t = s.replace("\n", "\\n").replace("\t", "\\t").replace(' ', '\u00b7');
         return t.length() > MAX_LABEL_CHARS ? t.substring(0, MAX_LABEL_CHARS - 1) + "…" : t;
     }
 

@@ -2,7 +2,7 @@ package dev.attnlab.interpret;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.attnlab.eval.TokenizedSplits;
+import dev.attnlab.tokenize.TokenizedData;
 import dev.attnlab.eval.TrainedModel;
 import dev.attnlab.model.HookedModel;
 import dev.attnlab.pipeline.Stage;
@@ -39,13 +39,27 @@ public final class InterpretStage implements Stage {
             return;
         }
         HookedModel model = TrainedModel.load(ctx.input("train"));
-        TokenizedSplits data = TokenizedSplits.open(ctx.input("tokenize"));
+        TokenizedData data = TokenizedData.open(ctx.input("tokenize"));
         RunTokenizer tokenizer = tokenizer(spec, data, ctx);
+        warnIfMeasuredAtTrainingPeriod(spec, model.cfg().nCtx(), ctx);
         Interpretation.Settings settings = new Interpretation.Settings(spec.name(), spec.interpret(),
                 spec.train().batchSize(), spec.seed(), spec.evaluate().inductionBatches(),
                 lastTrainingStep(ctx.input("train")));
         new Interpretation(model, data, tokenizer, settings, ctx.progress(), ctx.log()).run(ctx.outputDir(), ctx.tracker());
         ctx.tracker().flush();
+    }
+
+    /**
+     * Synthetic data repeats its block at a fixed distance; a head that attends a fixed number of
+     * positions back then hits the induction stripe too when the scores use that same block length.
+     */
+    static void warnIfMeasuredAtTrainingPeriod(ExperimentSpec spec, int nCtx, StageContext ctx) {
+        int measured = spec.interpret().inductionBlockLen() > 0 ? spec.interpret().inductionBlockLen() : nCtx / 2;
+        if ("synthetic".equals(spec.data().source()) && measured == spec.data().synthetic().blockLen()) {
+            ctx.log().warn("interpret: head scores use blocks of " + measured + " tokens, the synthetic data's block_len: "
+                    + "a head attending a fixed distance back scores like an induction head there; set "
+                    + "interpret.induction_block_len to another length to tell them apart");
+        }
     }
 
     /** Head metrics are logged at the last training step so they continue the checkpoint curves. */
@@ -60,25 +74,14 @@ public final class InterpretStage implements Stage {
         }
     }
 
-    private static RunTokenizer tokenizer(ExperimentSpec spec, TokenizedSplits data, StageContext ctx) {
+    private static RunTokenizer tokenizer(ExperimentSpec spec, TokenizedData data, StageContext ctx) throws IOException {
         if ("none".equals(data.tokenizer())) {
             return RunTokenizer.ids(data.vocabSize());
         }
-        // Text tokenizers live in package tokenize; until that package offers a decoder here,
-        // tokens are shown as ids and text prompts cannot be encoded.
-        ctx.log().warn("interpret: tokenizer '" + data.tokenizer() + "' is not available to interpret in this build; "
-                + "showing token ids and skipping interpret.prompts");
-        RunTokenizer ids = RunTokenizer.ids(data.vocabSize());
-        return new RunTokenizer() {
-            @Override
-            public int[] encode(String prompt) {
-                return new int[0];
-            }
-
-            @Override
-            public String label(int id) {
-                return ids.label(id);
-            }
-        };
+        if (!data.tokenizer().equals(spec.tokenizer().kind())) {
+            throw new IllegalStateException("the tokenize output was made by tokenizer '" + data.tokenizer()
+                    + "' but the spec says tokenizer.kind: " + spec.tokenizer().kind() + "; re-run tokenize");
+        }
+        return TextRunTokenizer.load(spec, ctx.progress(), ctx.log());
     }
 }

@@ -1,9 +1,10 @@
 package dev.attnlab.interpret;
 
 import dev.attnlab.data.SequenceWindows;
+import dev.attnlab.eval.EvalRows;
 import dev.attnlab.eval.RepeatedTokens;
 import dev.attnlab.eval.Rows;
-import dev.attnlab.eval.TokenizedSplits;
+import dev.attnlab.tokenize.TokenizedData;
 import dev.attnlab.model.HookedModel;
 import dev.attnlab.model.ModelConfig;
 import dev.attnlab.pipeline.Progress;
@@ -45,13 +46,13 @@ public final class Interpretation {
                           int blockLen, TokenText text, Map<String, Long> timingsMs) { }
 
     private final HookedModel model;
-    private final TokenizedSplits data;
+    private final TokenizedData data;
     private final RunTokenizer tokenizer;
     private final Settings settings;
     private final Progress progress;
     private final RunLog log;
 
-    public Interpretation(HookedModel model, TokenizedSplits data, RunTokenizer tokenizer, Settings settings,
+    public Interpretation(HookedModel model, TokenizedData data, RunTokenizer tokenizer, Settings settings,
                           Progress progress, RunLog log) {
         this.model = model;
         this.data = data;
@@ -132,8 +133,8 @@ public final class Interpretation {
         if (spec.ablation()) {
             t0 = System.nanoTime();
             int n = Math.max(1, settings.ablationBatches) * settings.batchSize;
-            int[][] valRows = TokenizedSplits.evenlySpacedRows(data.windows("val", cfg.nCtx()), n);
-            int[][] indRows = RepeatedTokens.generate(n, blockLen, data.vocabSize(), settings.seed + 1, data.specialIds());
+            int[][] valRows = EvalRows.evenlySpaced(data.windows("val", cfg.nCtx()), n);
+            int[][] indRows = RepeatedTokens.generate(n, blockLen, data.vocabSize(), settings.seed + 1, EvalRows.specialIds(data));
             ablation = Ablation.run(model, valRows, data.padId(), indRows, blockLen, settings.batchSize, progress);
             tracker.logMetrics(ablation.metrics(), settings.metricStep);
             ablation.writeCsv(out.resolve("ablation.csv"));
@@ -178,7 +179,7 @@ public final class Interpretation {
         }
         if (settings.spec.samples() > 0) {
             SequenceWindows w = data.windows("val", nCtx);
-            int[][] rows = TokenizedSplits.evenlySpacedRows(w, settings.spec.samples());
+            int[][] rows = EvalRows.evenlySpaced(w, settings.spec.samples());
             for (int i = 0; i < rows.length; i++) {
                 int len = nCtx;
                 while (len > 1 && data.padId() >= 0 && rows[i][len - 1] == data.padId()) len--;
@@ -187,7 +188,7 @@ public final class Interpretation {
         }
         int shown = Math.min(blockLen, 24);
         inputs.put("repeated random tokens", RepeatedTokens.generate(1, shown, data.vocabSize(), settings.seed + 2,
-                data.specialIds())[0]);
+                EvalRows.specialIds(data))[0]);
 
         Set<String> hooks = new HashSet<>();
         for (int l = 0; l < model.cfg().nLayers(); l++) hooks.add(HeadScores.patternHook(l));

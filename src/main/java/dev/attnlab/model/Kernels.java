@@ -10,6 +10,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
+import java.util.concurrent.ForkJoinPool;
 
 /**
  * The few kernels where ND4J's per-op path was measured to be the bottleneck (docs/model.md): GEMM
@@ -19,7 +20,52 @@ import java.nio.FloatBuffer;
  */
 public final class Kernels {
 
+    /** Whether the JVM runs with {@code --add-modules jdk.incubator.vector} (then float32 uses {@link VectorKernels}). */
+    public static final boolean VECTOR = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    private static final long PARALLEL_MIN_ELEMENTS = 1 << 17;
+    private static volatile int threads = defaultThreads();
+    private static volatile ForkJoinPool pool;
+
     private Kernels() { }
+
+    /** OMP_NUM_THREADS (which also sizes ND4J and OpenBLAS), else the number of processors. */
+    private static int defaultThreads() {
+        try {
+            String env = System.getenv("OMP_NUM_THREADS");
+            if (env != null && !env.isBlank()) return Math.max(1, Integer.parseInt(env.trim()));
+        } catch (NumberFormatException ignored) {
+            // fall through
+        }
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    /** Threads for the row-parallel kernels (softmax, cross-entropy, AdamW). */
+    public static void setThreads(int n) {
+        threads = Math.max(1, n);
+    }
+
+    public static int threads() { return threads; }
+
+    /** body(from, to) over [0, n) split into one contiguous range per thread; partial results summed. */
+    private static double parallel(long n, long elementsPerItem, RangeSum body) {
+        int t = threads;
+        if (t <= 1 || n < 2 || n * elementsPerItem < PARALLEL_MIN_ELEMENTS) return body.apply(0, n);
+        ForkJoinPool p = pool;
+        if (p == null || p.getParallelism() != t) {
+            synchronized (Kernels.class) {
+                if (pool == null || pool.getParallelism() != t) pool = new ForkJoinPool(t);
+                p = pool;
+            }
+        }
+        int parts = (int) Math.min(t, n);
+        return p.submit(() -> java.util.stream.IntStream.range(0, parts).parallel()
+                .mapToDouble(k -> body.apply(n * k / parts, n * (k + 1) / parts)).sum()).join();
+    }
+
+    @FunctionalInterface
+    private interface RangeSum {
+        double apply(long from, long to);
+    }
 
     // ------------------------------------------------------------------ GEMM
 
@@ -91,7 +137,14 @@ public final class Kernels {
         x = contiguous(x);
         int cols = (int) x.size(-1);
         long rows = x.length() / cols;
-        if (x.dataType() == DataType.FLOAT) {
+        if (x.dataType() == DataType.FLOAT && VECTOR) {
+            FloatBuffer in = x.data().asNioFloat(), o = out.data().asNioFloat();
+            long xo = x.offset(), oo = out.offset();
+            parallel(rows, cols, (from, to) -> {
+                VectorKernels.softmaxRows(in, xo, o, oo, cols, from, to);
+                return 0;
+            });
+        } else if (x.dataType() == DataType.FLOAT) {
             FloatBuffer in = x.data().asNioFloat(), o = out.data().asNioFloat();
             long xo = x.offset(), oo = out.offset();
             for (long r = 0; r < rows; r++) {
@@ -139,7 +192,11 @@ public final class Kernels {
         double scale = count == 0 ? 0 : 1.0 / count;
         double total = 0;
         long off = logits.offset();
-        if (logits.dataType() == DataType.FLOAT) {
+        if (logits.dataType() == DataType.FLOAT && VECTOR) {
+            FloatBuffer z = logits.data().asNioFloat();
+            total = parallel(n, v, (from, to) ->
+                    VectorKernels.crossEntropyRows(z, off, v, targets, padId, scale, grad, (int) from, (int) to));
+        } else if (logits.dataType() == DataType.FLOAT) {
             FloatBuffer z = logits.data().asNioFloat();
             for (int i = 0; i < n; i++) {
                 int a = (int) (off + (long) i * v);
@@ -218,7 +275,11 @@ public final class Kernels {
         x = contiguous(x);
         long n = x.length(), o = x.offset();
         double s = 0;
-        if (x.dataType() == DataType.FLOAT) {
+        if (x.dataType() == DataType.FLOAT && VECTOR) {
+            FloatBuffer b = x.data().asNioFloat();
+            s = parallel((n + 65535) / 65536, 65536, (from, to) ->
+                    VectorKernels.sumSquares(b, o + from * 65536, Math.min(n, to * 65536) - from * 65536));
+        } else if (x.dataType() == DataType.FLOAT) {
             FloatBuffer b = x.data().asNioFloat();
             for (long i = 0; i < n; i++) { double v = b.get((int) (o + i)); s += v * v; }
         } else {
@@ -238,7 +299,15 @@ public final class Kernels {
         g = contiguous(g);
         int n = (int) p.length();
         int po = (int) p.offset(), go = (int) g.offset(), mo = (int) m.offset(), vo = (int) v.offset();
-        if (p.dataType() == DataType.FLOAT) {
+        if (p.dataType() == DataType.FLOAT && VECTOR) {
+            FloatBuffer pb = p.data().asNioFloat(), gb = g.data().asNioFloat(), mb = m.data().asNioFloat(), vb = v.data().asNioFloat();
+            parallel((n + 65535) / 65536, 65536, (from, to) -> {
+                int a = (int) (from * 65536), len = (int) (Math.min(n, to * 65536) - a);
+                VectorKernels.adamw(pb, po + a, gb, go + a, mb, mo + a, vb, vo + a, len, (float) decay, (float) gs,
+                        (float) beta1, (float) beta2, (float) stepSize, (float) (1 / sqrtBc2), (float) eps);
+                return 0;
+            });
+        } else if (p.dataType() == DataType.FLOAT) {
             FloatBuffer pb = p.data().asNioFloat(), gb = g.data().asNioFloat(), mb = m.data().asNioFloat(), vb = v.data().asNioFloat();
             float b1 = (float) beta1, b2 = (float) beta2, c1 = (float) (1 - beta1), c2 = (float) (1 - beta2);
             float dec = (float) decay, gsf = (float) gs, ss = (float) stepSize, inv = (float) (1 / sqrtBc2), e = (float) eps;

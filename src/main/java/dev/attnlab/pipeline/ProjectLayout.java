@@ -5,14 +5,20 @@ import java.nio.file.Path;
 
 /**
  * Where a project keeps its things: {@code pipelines/}, {@code experiments/}, {@code runs/} and the
- * stage cache ({@code .attnlab/cache/} or {@code $ATTNLAB_CACHE}).
+ * stage cache ({@code .attnlab/cache/} or {@code $ATTNLAB_CACHE}). {@code $ATTNLAB_RUNS} moves the run
+ * directories elsewhere (tests and CI keep them out of the checkout's runs/).
  */
 public record ProjectLayout(Path root, Path pipelinesDir, Path experimentsDir, Path runsDir, Path cacheDir) {
 
     public static ProjectLayout at(Path root) {
         Path r = root.toAbsolutePath().normalize();
-        return new ProjectLayout(r, r.resolve("pipelines"), r.resolve("experiments"), r.resolve("runs"),
+        return new ProjectLayout(r, r.resolve("pipelines"), r.resolve("experiments"), runsDir(r),
                 StageCache.defaultRoot(r).toAbsolutePath().normalize());
+    }
+
+    private static Path runsDir(Path root) {
+        String env = System.getenv("ATTNLAB_RUNS");
+        return env == null || env.isBlank() ? root.resolve("runs") : Path.of(env).toAbsolutePath().normalize();
     }
 
     /**

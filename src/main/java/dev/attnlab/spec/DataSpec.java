@@ -23,9 +23,18 @@ public record DataSpec(
     public record Preprocess(boolean lowercase, boolean stripBr, boolean spaceBeforePunct) { }
 
     /**
-     * Repeated random tokens: each sequence is an optional random-length random prefix, then a random
-     * block of {@code blockLen} tokens repeated {@code repeats} times.
+     * Repeated random tokens: each sequence is a random-length random prefix, then a random block
+     * repeated {@code repeats} times. The block length is uniform in [minBlockLen, blockLen]: when it
+     * varies, so does the distance between copies, and only an induction head can predict the repeat
+     * (with a fixed distance a 1-layer model can learn "attend blockLen back" from positions alone).
      */
-    public record Synthetic(int vocab, int blockLen, int repeats, int maxPrefix,
-                            int trainSequences, int valSequences, int testSequences) { }
+    public record Synthetic(int vocab, int minBlockLen, int blockLen, int repeats, int maxPrefix,
+                            int trainSequences, int valSequences, int testSequences) {
+
+        /** A fixed block length. */
+        public Synthetic(int vocab, int blockLen, int repeats, int maxPrefix,
+                         int trainSequences, int valSequences, int testSequences) {
+            this(vocab, blockLen, blockLen, repeats, maxPrefix, trainSequences, valSequences, testSequences);
+        }
+    }
 }

@@ -20,7 +20,9 @@ final class SpecRecords {
                 r.l("data.max_documents"), r.s("data.split"), r.d("data.val_fraction"), r.b("data.download"),
                 new DataSpec.Preprocess(r.b("data.preprocess.lowercase"), r.b("data.preprocess.strip_br"),
                         r.b("data.preprocess.space_before_punct")),
-                new DataSpec.Synthetic(r.i("data.synthetic.vocab"), r.i("data.synthetic.block_len"),
+                new DataSpec.Synthetic(r.i("data.synthetic.vocab"),
+                        r.i("data.synthetic.min_block_len") == 0 ? r.i("data.synthetic.block_len") : r.i("data.synthetic.min_block_len"),
+                        r.i("data.synthetic.block_len"),
                         r.i("data.synthetic.repeats"), r.i("data.synthetic.max_prefix"),
                         r.i("data.synthetic.train_sequences"), r.i("data.synthetic.val_sequences"),
                         r.i("data.synthetic.test_sequences")));

@@ -117,7 +117,9 @@ public final class SpecSchema {
         bool("data.preprocess.space_before_punct", false, "Insert a space before punctuation.");
         section("data.synthetic", "Repeated random tokens: a random prefix, then a random block repeated.");
         integer("data.synthetic.vocab", 1000, ge(2), null, "Token ids are drawn from [0, vocab).");
-        integer("data.synthetic.block_len", 24, ge(1), null, "Length of the random block that repeats.");
+        integer("data.synthetic.block_len", 24, ge(1), null, "Length of the random block that repeats (the longest, with min_block_len).");
+        integer("data.synthetic.min_block_len", 0, ge(0), null,
+                "Shortest block; lengths are uniform in [min_block_len, block_len], so the distance between copies varies and only an induction head predicts the repeat. 0 = fixed at block_len.");
         integer("data.synthetic.repeats", 2, ge(1), null, "How many times the block appears in a sequence.");
         integer("data.synthetic.max_prefix", 16, ge(0), null, "Maximum length of the random prefix before the first block.");
         integer("data.synthetic.train_sequences", 20000, ge(1), null, "Sequences in the train split.");

@@ -55,9 +55,13 @@ public final class ProcessTrialRunner implements TrialRunner {
     /** The command line of a trial (without the launcher): {@code run EXPERIMENT --set k=v ...}. */
     static List<String> arguments(Request request) {
         List<String> args = new ArrayList<>(List.of("run", request.experiment().toString()));
-        for (Map.Entry<String, Object> e : request.overrides().entrySet()) {
+        if (request.projectDir() != null) {
+            args.add("--project-dir");
+            args.add(request.projectDir().toString());
+        }
+        for (String set : TrialSpecs.sets(request.overrides())) {
             args.add("--set");
-            args.add(e.getKey() + "=" + e.getValue());
+            args.add(set);
         }
         return args;
     }

@@ -4,6 +4,7 @@ import dev.attnlab.pipeline.Progress;
 import dev.attnlab.pipeline.RunLog;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -35,6 +36,7 @@ public final class SweepExecutor {
     private final SweepTracker tracker;
     private final Map<String, Object> fixedOverrides;
     private final int cores;
+    private final Path projectDir;
     private final Progress progress;
     private final RunLog log;
     private final Sampler sampler;
@@ -42,18 +44,25 @@ public final class SweepExecutor {
     private final String self = SweepStore.self();
     private final AtomicBoolean stopping = new AtomicBoolean();
 
+    public SweepExecutor(SweepSpec spec, SweepStore store, TrialRunner runner, SweepTracker tracker,
+                         Map<String, Object> fixedOverrides, int cores, Progress progress, RunLog log) {
+        this(spec, store, runner, tracker, fixedOverrides, cores, null, progress, log);
+    }
+
     /**
      * @param fixedOverrides spec overrides every trial gets (e.g. {@code tracking.experiment})
      * @param cores          the cores to share among parallel trials
+     * @param projectDir     the project the trials run in; null = found from the base experiment's location
      */
     public SweepExecutor(SweepSpec spec, SweepStore store, TrialRunner runner, SweepTracker tracker,
-                         Map<String, Object> fixedOverrides, int cores, Progress progress, RunLog log) {
+                         Map<String, Object> fixedOverrides, int cores, Path projectDir, Progress progress, RunLog log) {
         this.spec = spec;
         this.store = store;
         this.runner = runner;
         this.tracker = tracker;
         this.fixedOverrides = Map.copyOf(fixedOverrides);
         this.cores = Math.max(1, cores);
+        this.projectDir = projectDir;
         this.progress = progress;
         this.log = log;
         this.sampler = Sampler.of(spec);
@@ -278,10 +287,12 @@ public final class SweepExecutor {
         if (parent != null) {
             tags.put("mlflow.parentRunId", parent);
         }
+        String sweepId = store.read().map(s -> s.sweepId).orElse("");
         tags.put("attnlab.sweep", spec.name());
-        tags.put("attnlab.sweep_id", store.read().map(s -> s.sweepId).orElse(""));
+        tags.put(MlflowSweepTracker.SWEEP_ID_TAG, sweepId);
         tags.put("attnlab.trial", trial.name);
         tags.put("attnlab.trial_attempt", Integer.toString(trial.attempts));
+        tags.put(MlflowSweepTracker.TRIAL_KEY_TAG, MlflowSweepTracker.trialKey(sweepId, trial.name, trial.attempts));
         return tags;
     }
 
@@ -291,7 +302,7 @@ public final class SweepExecutor {
         overrides.put("train.threads", threads);
         overrides.put("tracking.run_name", spec.name() + "-" + trial.name);
         TrialRunner.Request request = new TrialRunner.Request(spec.experiment(), trial.name, overrides, threads,
-                tags(trial), store.dir().resolve("trials").resolve(trial.name).resolve("attempt-" + trial.attempts));
+                tags(trial), store.dir().resolve("trials").resolve(trial.name).resolve("attempt-" + trial.attempts), projectDir);
         String[] stopReason = new String[1];
         TrialRunner.Listener listener = new TrialRunner.Listener() {
             @Override

@@ -24,9 +24,11 @@ public interface TrialRunner {
      * @param threads   ND4J/OpenMP threads the trial may use
      * @param tags      extra run tags for the trial's tracker ({@code mlflow.parentRunId}, sweep and trial ids)
      * @param trialDir  a folder for the trial's log and metric report
+     * @param projectDir the project the trial runs in (pipelines, runs, stage cache); null = found
+     *                  from the experiment's location
      */
     record Request(Path experiment, String trialName, Map<String, Object> overrides, int threads,
-                   Map<String, String> tags, Path trialDir) { }
+                   Map<String, String> tags, Path trialDir, Path projectDir) { }
 
     record Result(TrialStatus status, String message) {
         public static Result finished() {

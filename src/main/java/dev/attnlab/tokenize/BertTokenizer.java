@@ -6,12 +6,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.text.Normalizer;
 import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
 
 /**
  * BERT's WordPiece tokenizer with its BasicTokenizer, as in Google's {@code tokenization.py}:
- * clean text (drop NUL, U+FFFD and control/format chars, whitespace → space), spaces around CJK
+ * clean text (drop NUL, U+FFFD and control (Cc) / format (Cf) chars, whitespace → space), spaces around CJK
  * ideographs, whitespace split, lowercase + NFD accent stripping (uncased only), punctuation split,
  * then greedy longest-match-first WordPiece with {@code ##} continuations; a word over 100 code
  * points or with an unmatchable piece becomes {@code [UNK]}.
@@ -19,6 +18,7 @@ import java.util.Map;
 public final class BertTokenizer implements Tokenizer {
 
     public static final String VOCAB_FILE = "vocab.txt";
+    /** As in Hugging Face's BERT tokenizers (Google's tokenization.py defaults to 200). */
     private static final int MAX_WORD_CHARS = 100;
 
     private final String kind;
@@ -109,7 +109,7 @@ public final class BertTokenizer implements Tokenizer {
             int j = i;
             while (j < n && !isPySpace(cleaned.charAt(j))) j++;
             String word = cleaned.substring(i, j);
-            if (uncased) word = stripAccents(word.toLowerCase(Locale.ROOT));
+            if (uncased) word = stripAccents(pythonLower(word));
             splitPunctuationAndWordPiece(word, out);
             i = j;
         }
@@ -184,6 +184,69 @@ public final class BertTokenizer implements Tokenizer {
         }
     }
 
+    /**
+     * Python's {@code str.lower()}, which BERT's reference uses: simple lowercase mappings, the one
+     * unconditional full mapping (U+0130 → "i̇") and the Final_Sigma rule (Σ → ς only when preceded by
+     * a cased letter and not followed by one, skipping case-ignorable characters). Java's
+     * {@code toLowerCase} decides final sigma differently.
+     */
+    static String pythonLower(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int k = 0; k < s.length(); ) {
+            int cp = s.codePointAt(k);
+            if (cp == 0x130) {
+                sb.append("i\u0307");
+            } else if (cp == 0x3A3) {
+                sb.append(isFinalSigma(s, k) ? '\u03C2' : '\u03C3');
+            } else {
+                sb.appendCodePoint(Character.toLowerCase(cp));
+            }
+            k += Character.charCount(cp);
+        }
+        return sb.toString();
+    }
+
+    private static boolean isFinalSigma(String s, int at) {
+        int j = at;
+        int before = -1;
+        while (j > 0) {
+            int c = s.codePointBefore(j);
+            j -= Character.charCount(c);
+            if (!isCaseIgnorable(c)) {
+                before = c;
+                break;
+            }
+        }
+        if (before < 0 || !isCased(before)) return false;
+        j = at + 1;
+        while (j < s.length()) {
+            int c = s.codePointAt(j);
+            if (!isCaseIgnorable(c)) return !isCased(c);
+            j += Character.charCount(c);
+        }
+        return true;
+    }
+
+    private static boolean isCased(int cp) {
+        return Character.isLowerCase(cp) || Character.isUpperCase(cp) || Character.isTitleCase(cp);
+    }
+
+    /** Unicode Case_Ignorable: Mn, Me, Cf, Lm, Sk, and Word_Break MidLetter / MidNumLet / Single_Quote. */
+    private static boolean isCaseIgnorable(int cp) {
+        switch (Character.getType(cp)) {
+            case Character.NON_SPACING_MARK, Character.ENCLOSING_MARK, Character.FORMAT, Character.MODIFIER_LETTER,
+                    Character.MODIFIER_SYMBOL:
+                return true;
+            default:
+                break;
+        }
+        return switch (cp) {
+            case 0x27, 0x2E, 0x3A, 0xB7, 0x387, 0x55F, 0x5F4, 0x2018, 0x2019, 0x2024, 0x2027, 0xFE13, 0xFE52, 0xFE55,
+                    0xFF07, 0xFF0E, 0xFF1A -> true;
+            default -> false;
+        };
+    }
+
     static String stripAccents(String s) {
         String nfd = Normalizer.normalize(s, Normalizer.Form.NFD);
         StringBuilder sb = null;
@@ -205,14 +268,14 @@ public final class BertTokenizer implements Tokenizer {
         return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || Character.getType(cp) == Character.SPACE_SEPARATOR;
     }
 
-    /** BERT's _is_control: any category C* except \t \n \r (which count as whitespace). */
+    /**
+     * BERT's _is_control: categories Cc and Cf except \t \n \r (which count as whitespace).
+     * Unassigned, private-use and surrogate code points are kept (and usually end up [UNK]).
+     */
     static boolean isControl(int cp) {
         if (cp == '\t' || cp == '\n' || cp == '\r') return false;
-        return switch (Character.getType(cp)) {
-            case Character.CONTROL, Character.FORMAT, Character.UNASSIGNED, Character.PRIVATE_USE,
-                    Character.SURROGATE -> true;
-            default -> false;
-        };
+        int t = Character.getType(cp);
+        return t == Character.CONTROL || t == Character.FORMAT;
     }
 
     /** Python's str.isspace(), which BERT's whitespace_tokenize (str.split) uses. */

@@ -131,11 +131,16 @@ public final class Gpt2Tokenizer implements Tokenizer {
 
     /** Byte-pair encodes one pre-token. */
     private int[] bpe(String s, int from, int to) {
+        return bpe(s, from, to, false);
+    }
+
+    /** {@code forceHeap} (tests only) uses the long-word merge on any length, to check both agree. */
+    int[] bpe(String s, int from, int to, boolean forceHeap) {
         int m = utf8Encode(s, from, to);
         if (parts.length < m) parts = new int[Math.max(m, parts.length * 2)];
         int[] p = parts;
         for (int k = 0; k < m; k++) p[k] = byteToId[utf8[k] & 0xFF];
-        int len = m <= SIMPLE_BPE_MAX ? mergeSimple(p, m) : mergeWithHeap(p, m);
+        int len = m <= SIMPLE_BPE_MAX && !forceHeap ? mergeSimple(p, m) : mergeWithHeap(p, m);
         return Arrays.copyOf(p, len);
     }
 

@@ -38,7 +38,7 @@ public final class TokenizeStage implements Stage {
 
     @Override public String name() { return "tokenize"; }
 
-    @Override public int version() { return 1; }
+    @Override public int version() { return 2; }
 
     @Override
     public void run(StageContext ctx) throws Exception {
@@ -120,21 +120,32 @@ public final class TokenizeStage implements Stage {
                     line++;
                     if (tk != JsonToken.START_OBJECT) throw new DataException(file + " document " + line + ": not a JSON object");
                     buf.clear();
-                    JsonNode doc = om.readTree(p);
-                    if (none) {
-                        JsonNode a = doc.get("ids");
-                        if (a == null || !a.isArray()) throw new DataException(file + " document " + line + ": no 'ids' array");
-                        for (JsonNode v : a) {
-                            int id = v.asInt();
-                            if (id < 0 || id >= vocab) {
-                                throw new DataException(file + " document " + line + ": id " + id + " outside data.synthetic.vocab " + vocab);
+                    // stream the fields of the object rather than building a tree per document
+                    boolean found = false;
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String field = p.currentName();
+                        JsonToken v = p.nextToken();
+                        if (none && field.equals("ids") && v == JsonToken.START_ARRAY) {
+                            found = true;
+                            while (p.nextToken() == JsonToken.VALUE_NUMBER_INT) {
+                                int id = p.getIntValue();
+                                if (id < 0 || id >= vocab) {
+                                    throw new DataException(file + " document " + line + ": id " + id + " outside data.synthetic.vocab " + vocab);
+                                }
+                                buf.add(id);
                             }
-                            buf.add(id);
+                            if (p.currentToken() != JsonToken.END_ARRAY) {
+                                throw new DataException(file + " document " + line + ": 'ids' must be an array of integers");
+                            }
+                        } else if (!none && field.equals("text") && v == JsonToken.VALUE_STRING) {
+                            found = true;
+                            tok.encode(p.getText(), buf);
+                        } else {
+                            p.skipChildren();
                         }
-                    } else {
-                        JsonNode text = doc.get("text");
-                        if (text == null || !text.isTextual()) throw new DataException(file + " document " + line + ": no 'text' string");
-                        tok.encode(text.asText(), buf);
+                    }
+                    if (!found) {
+                        throw new DataException(file + " document " + line + ": no " + (none ? "'ids' array" : "'text' string"));
                     }
                     if (concat && !endsWithEot) buf.add(eot);
                     w.add(buf.array(), buf.size());

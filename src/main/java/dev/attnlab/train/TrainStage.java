@@ -3,6 +3,7 @@ package dev.attnlab.train;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.attnlab.model.Kernels;
 import dev.attnlab.model.ModelConfig;
 import dev.attnlab.model.ModelIO;
 import dev.attnlab.pipeline.Stage;
@@ -74,6 +75,7 @@ public final class TrainStage implements Stage {
             Nd4j.getEnvironment().setMaxMasterThreads(threads);
             Nd4j.getEnvironment().setMaxThreads(threads);
             Nd4j.factory().blas().setMaxThreads(threads);
+            Kernels.setThreads(threads);
         }
     }
 
@@ -88,14 +90,19 @@ public final class TrainStage implements Stage {
         }
     }
 
+    private static void putFinite(ObjectNode o, String key, double v) {
+        if (Double.isFinite(v)) o.put(key, v);
+        else o.putNull(key);
+    }
+
     private static void writeSummary(Path file, Trainer.Summary s, long nParams) throws IOException {
         ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode o = json.createObjectNode();
         o.put("steps", s.steps());
         o.put("resumed_from_step", s.resumedFromStep());
-        o.put("final_train_loss", s.trainLoss());
-        o.put("final_val_loss", s.valLoss());
-        o.put("final_val_ppl", s.valPpl());
+        putFinite(o, "final_train_loss", s.trainLoss());
+        putFinite(o, "final_val_loss", s.valLoss());            // null without a validation split
+        putFinite(o, "final_val_ppl", s.valPpl());
         o.put("tokens_per_s", s.tokensPerSecond());
         o.put("tokens", s.tokens());
         o.put("seconds", s.seconds());

@@ -71,7 +71,7 @@ public final class TrainStep {
         split(rows, batch, rowLen, in, target);
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, WORKSPACE_ID)) {
             Transformer.Activations acts = model.forward(in, batch, t, false, HookedModel.HookEditor.NONE);
-            return Transformer.crossEntropy(acts.logits(), target, padId, true);
+            return Transformer.crossEntropy(acts.logits(), target, padId, false);
         }
     }
 

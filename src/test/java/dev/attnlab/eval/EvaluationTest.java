@@ -1,5 +1,6 @@
 package dev.attnlab.eval;
 
+import dev.attnlab.tokenize.TokenizedData;
 import dev.attnlab.interpret.HandBuiltInductionModel;
 import dev.attnlab.interpret.ReferenceAttentionModel;
 import dev.attnlab.pipeline.Progress;
@@ -44,7 +45,7 @@ public class EvaluationTest {
             }
         }
         Files.writeString(dir.resolve("manifest.json"), "{\"tokenizer\":\"none\",\"vocab_size\":" + vocab
-                + ",\"wide\":false,\"eot_id\":-1,\"pad_id\":-1,\"packing\":\"truncate\",\"splits\":{}}");
+                + ",\"wide\":false,\"eot_id\":-1,\"pad_id\":-1,\"packing\":\"truncate\",\"splits\":{\"train\":{},\"val\":{}}}");
         return dir;
     }
 
@@ -71,7 +72,7 @@ public class EvaluationTest {
     void inductionModelOnSyntheticDataGivesExpectedMetricsAndFiles() throws Exception {
         Path tok = writeTokenized(tmp.resolve("tok"), 64, 40);
         ReferenceAttentionModel model = HandBuiltInductionModel.build(64, 16, 2, true);
-        Evaluation e = new Evaluation(model, TokenizedSplits.open(tok),
+        Evaluation e = new Evaluation(model, TokenizedData.open(tok),
                 new Evaluation.Settings(new EvaluateSpec(2, 0, 0, 0, 2), 8, 3), Progress.NONE, RunLog.STDERR);
         Path out = Files.createDirectories(tmp.resolve("out"));
         RecordingTracker tracker = new RecordingTracker();
@@ -110,11 +111,5 @@ public class EvaluationTest {
         IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
                 () -> Evaluation.iclPositions(new EvaluateSpec(1, 0, 90, 0, 1), 80));
         assertTrue(ex.getMessage().contains("evaluate.icl_late"));
-    }
-
-    @Test
-    void missingManifestNamesTheFile() {
-        Exception ex = assertThrows(java.io.IOException.class, () -> TokenizedSplits.open(tmp));
-        assertTrue(ex.getMessage().contains("manifest.json"));
     }
 }

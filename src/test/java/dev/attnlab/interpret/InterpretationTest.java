@@ -1,7 +1,7 @@
 package dev.attnlab.interpret;
 
 import dev.attnlab.eval.EvaluationTest;
-import dev.attnlab.eval.TokenizedSplits;
+import dev.attnlab.tokenize.TokenizedData;
 import dev.attnlab.pipeline.Progress;
 import dev.attnlab.pipeline.RunLog;
 import dev.attnlab.spec.InterpretSpec;
@@ -29,7 +29,7 @@ class InterpretationTest {
         InterpretSpec spec = new InterpretSpec(true, List.of("3 9 14 3 9 14 3 9", "1 2 3 4 5 6 1 2 3 4 5 6"), 2, 0, 5, true, 7, 0);
         Interpretation.Settings settings = new Interpretation.Settings("hand-built induction", spec, 8, 1, 1, 0);
         EvaluationTest.RecordingTracker tracker = new EvaluationTest.RecordingTracker();
-        new Interpretation(model, TokenizedSplits.open(tok), RunTokenizer.ids(model.cfg().dVocab()), settings,
+        new Interpretation(model, TokenizedData.open(tok), RunTokenizer.ids(model.cfg().dVocab()), settings,
                 Progress.NONE, RunLog.STDERR).run(out, tracker);
         return tracker;
     }

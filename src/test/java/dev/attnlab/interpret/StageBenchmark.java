@@ -1,7 +1,7 @@
 package dev.attnlab.interpret;
 
 import dev.attnlab.eval.Evaluation;
-import dev.attnlab.eval.TokenizedSplits;
+import dev.attnlab.tokenize.TokenizedData;
 import dev.attnlab.model.ModelConfig;
 import dev.attnlab.pipeline.Progress;
 import dev.attnlab.pipeline.RunLog;
@@ -27,6 +27,18 @@ public final class StageBenchmark {
     private StageBenchmark() {
     }
 
+    /** One stderr line per finished task, with its duration. */
+    static final Progress LINES = (label, total, unit) -> {
+        long t0 = System.nanoTime();
+        return new Progress.Task() {
+            @Override public void step(long n) { }
+            @Override public void status(String text) { }
+            @Override public void close() {
+                System.err.printf(Locale.ROOT, "  %s: %.1f s%n", label, (System.nanoTime() - t0) / 1e9);
+            }
+        };
+    };
+
     public static void main(String[] args) throws Exception {
         Path out = Files.createDirectories(Path.of(args[0]));
         int nLayers = Integer.parseInt(args[1]);
@@ -41,27 +53,36 @@ public final class StageBenchmark {
         writeShard(tok, "val", 81 * 2000, vocab, rng);
         writeShard(tok, "test", 81 * 2000, vocab, rng);
         Files.writeString(tok.resolve("manifest.json"), "{\"tokenizer\":\"none\",\"vocab_size\":" + vocab
-                + ",\"wide\":true,\"eot_id\":-1,\"pad_id\":-1,\"packing\":\"concat\",\"splits\":{}}");
+                + ",\"wide\":true,\"eot_id\":-1,\"pad_id\":-1,\"packing\":\"concat\",\"splits\":{\"train\":{},\"val\":{},\"test\":{}}}");
         ModelConfig cfg = ReferenceAttentionModel.config(nLayers, dModel, nHeads, dModel / nHeads, nCtx, vocab);
         ReferenceAttentionModel model = ReferenceAttentionModel.random(cfg, 0.02, 3);
-        TokenizedSplits data = TokenizedSplits.open(tok);
+        TokenizedData data = TokenizedData.open(tok);
         String label = String.format(Locale.ROOT, "vocab %d, d_model %d, n_ctx %d, %d layer(s) x %d heads", vocab, dModel, nCtx, nLayers, nHeads);
 
         // spec defaults: evaluate {max_batches 50, induction_batches 4}, train.batch_size 32,
         // interpret {samples 2, top_k 20, ablation true, vocab_chunk 4096}
         long t0 = System.nanoTime();
-        new Evaluation(model, data, new Evaluation.Settings(new EvaluateSpec(50, 0, 0, 0, 4), 32, 0), Progress.NONE,
+        long c0 = cpuNanos();
+        new Evaluation(model, data, new Evaluation.Settings(new EvaluateSpec(50, 0, 0, 0, 4), 32, 0), LINES,
                 RunLog.STDERR).run(Files.createDirectories(out.resolve("evaluate")), Tracker.NONE, "evaluate");
         double evalS = (System.nanoTime() - t0) / 1e9;
-        System.out.printf(Locale.ROOT, "evaluate  %s: %.1f s%n", label, evalS);
+        System.out.printf(Locale.ROOT, "evaluate  %s: %.1f s wall, %.1f s CPU%n", label, evalS, (cpuNanos() - c0) / 1e9);
 
         t0 = System.nanoTime();
+        c0 = cpuNanos();
         InterpretSpec spec = new InterpretSpec(true, List.of(), 2, 0, 20, true, 4096, 0);
         Interpretation.Results r = new Interpretation(model, data, RunTokenizer.ids(vocab),
-                new Interpretation.Settings("benchmark", spec, 32, 0, 4, 0), Progress.NONE, RunLog.STDERR)
+                new Interpretation.Settings("benchmark", spec, 32, 0, 4, 0), LINES, RunLog.STDERR)
                 .run(Files.createDirectories(out.resolve("interpret")), Tracker.NONE);
         double interpS = (System.nanoTime() - t0) / 1e9;
-        System.out.printf(Locale.ROOT, "interpret %s: %.1f s  parts (ms) %s%n", label, interpS, r.timingsMs());
+        System.out.printf(Locale.ROOT, "interpret %s: %.1f s wall, %.1f s CPU; parts (ms wall) %s%n", label, interpS,
+                (cpuNanos() - c0) / 1e9, r.timingsMs());
+    }
+
+    /** CPU time of the whole process (all threads, native included): robust to a busy shared machine. */
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     private static void writeShard(Path dir, String name, int tokens, int vocab, Random rng) throws Exception {

@@ -105,6 +105,36 @@ class ModelIOTest {
         assertTrue(sumResult.addRowVector(sd.get("blocks.1.attn.b_O")).equalsWithEps(attnOut, 1e-10));
     }
 
+    /**
+     * Writes models of several architectures with tokens and attnlab's logits for
+     * src/test/python/tl_layout_check.py, which recomputes the logits with TransformerLens's
+     * equations from the exported files alone. Runs only with -Dattnlab.tlcheck.dir=DIR.
+     */
+    @Test
+    void writeFilesForTheTransformerLensCheck() throws Exception {
+        String out = System.getProperty("attnlab.tlcheck.dir");
+        org.junit.jupiter.api.Assumptions.assumeTrue(out != null, "set -Dattnlab.tlcheck.dir to write them");
+        Map<String, ModelConfig> cases = new java.util.LinkedHashMap<>();
+        cases.put("default", cfg("learned", "none", "none", false));
+        cases.put("shared", cfg("learned", "none", "none", true));
+        cases.put("ln_gelu_sinusoidal", cfg("sinusoidal", "pre_layernorm", "gelu", false));
+        cases.put("no_pos_no_bias", new ModelConfig(2, 8, 2, 4, 6, 11, "none", "none", "none", 0, true, false, false, false, 0.3));
+        ObjectMapper json = new ObjectMapper();
+        int[][] tokens = {{1, 2, 3, 4, 5, 6}, {10, 9, 8, 7, 6, 0}};
+        for (Map.Entry<String, ModelConfig> e : cases.entrySet()) {
+            Path d = Path.of(out, e.getKey());
+            Transformer m = Transformer.init(e.getValue(), DataType.FLOAT, 11);
+            ModelIO.save(m, d);
+            json.writeValue(d.resolve("tokens.json").toFile(), tokens);
+            double[][][] logits = new double[2][6][];
+            INDArray l = m.run(Nd4j.createFromArray(tokens), Set.of()).get("logits");
+            for (int b = 0; b < 2; b++) for (int t = 0; t < 6; t++) logits[b][t] = l.get(
+                    org.nd4j.linalg.indexing.NDArrayIndex.point(b), org.nd4j.linalg.indexing.NDArrayIndex.point(t),
+                    org.nd4j.linalg.indexing.NDArrayIndex.all()).toDoubleVector();
+            json.writeValue(d.resolve("logits.json").toFile(), logits);
+        }
+    }
+
     @Test
     void loadNamesTheMissingFile(@TempDir Path dir) {
         var e = assertThrows(java.io.IOException.class, () -> ModelIO.load(dir));

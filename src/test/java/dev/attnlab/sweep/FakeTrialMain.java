@@ -20,11 +20,17 @@ public final class FakeTrialMain {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> sets = new LinkedHashMap<>();
+        String projectDir = null;
         for (int i = 2; i + 1 < args.length; i += 2) {
+            if (args[i].equals("--project-dir")) {
+                projectDir = args[i + 1];
+                continue;
+            }
             String[] kv = args[i + 1].split("=", 2);
             sets.put(kv[0], kv[1]);
         }
         Map<String, Object> seen = new LinkedHashMap<>();
+        seen.put("project_dir", projectDir);
         seen.put("command", args[0]);
         seen.put("spec", args[1]);
         seen.put("sets", sets);

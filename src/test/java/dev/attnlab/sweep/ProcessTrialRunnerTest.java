@@ -30,7 +30,7 @@ class ProcessTrialRunnerTest {
         Map<String, Object> o = new LinkedHashMap<>(overrides);
         o.put("train.threads", 1);
         return new TrialRunner.Request(dir.resolve("base.yaml"), "trial-0000", o, 1,
-                Map.of("mlflow.parentRunId", "abc123", "attnlab.trial", "trial-0000"), dir.resolve("t"));
+                Map.of("mlflow.parentRunId", "abc123", "attnlab.trial", "trial-0000"), dir.resolve("t"), null);
     }
 
     @Test

@@ -11,7 +11,7 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-/** Every sweep spec shipped in experiments/sweeps loads and validates. */
+/** Every sweep spec shipped in experiments/sweeps validates, with its base experiment and parameter values. */
 class ProjectSweepSpecsTest {
 
     @Test
@@ -22,7 +22,8 @@ class ProjectSweepSpecsTest {
         }
         assertFalse(files.isEmpty());
         for (Path f : files) {
-            SweepSpecLoader.load(f);
+            // the sweep file, its base experiment, and every value of every parameter on that base
+            TrialSpecs.check(SweepSpecLoader.load(f), java.util.Map.of());
         }
     }
 

@@ -52,7 +52,7 @@ class SweepMlflowTest {
 
     /** The server's artifact listing (the Java client's own listing shells out to Python). */
     private static Set<String> listArtifacts(String uri, String artifactUri) throws Exception {
-        String path = MlflowSweepTracker.artifactPath(artifactUri);
+        String path = artifactUri.substring("mlflow-artifacts:".length()).replaceAll("^/+", "");
         java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
                 java.net.http.HttpRequest.newBuilder(java.net.URI.create(uri + "/api/2.0/mlflow-artifacts/artifacts?path="
                         + java.net.URLEncoder.encode(path, java.nio.charset.StandardCharsets.UTF_8))).build(),
@@ -99,7 +99,7 @@ class SweepMlflowTest {
         Set<String> artifacts = listArtifacts(uri, parent.getInfo().getArtifactUri());
         assertTrue(artifacts.containsAll(Set.of("mlsweep.yaml", "trials.csv", "trials.md", "best.yaml")), artifacts.toString());
         String best = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
-                uri + "/api/2.0/mlflow-artifacts/artifacts/" + MlflowSweepTracker.artifactPath(parent.getInfo().getArtifactUri())
+                uri + "/api/2.0/mlflow-artifacts/artifacts/" + parent.getInfo().getArtifactUri().substring("mlflow-artifacts:/".length())
                         + "/best.yaml")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
         assertEquals(java.nio.file.Files.readString(sweeps.resolve("mlsweep/best.yaml")), best);
         List<Service.Metric> perTrial = client.getMetricHistory(parentId, "val/loss");

@@ -66,6 +66,21 @@ class BertTokenizerTest {
         assertArrayEquals(new int[]{101, 102}, uncased(true).encode(""));
     }
 
+    /** Expected ids computed with Google's tokenization.py (FullTokenizer, do_lower_case=True). */
+    @Test
+    void followsGooglesReferenceWhereLibrariesDiffer() throws Exception {
+        BertTokenizer tok = uncased(false);
+        // Python's final-sigma rule: ΟΔΟΣ → οδος, ΣΑΣ → σας; Σ after a non-cased char stays σ
+        assertArrayEquals(new int[]{1169, 29722, 15297, 1173, 14608, 19579}, tok.encode("ΟΔΟΣ ΣΑΣ"));
+        // [CLS] inside text is ordinary text; ² and … are not cased, so Σ → σ (29733, 1173)
+        assertArrayEquals(new int[]{1037, 10701, 29733, 1529, 1006, 1014, 19310, 1031, 18856, 2015, 1033, 1173, 1031},
+                tok.encode("a²Σ…(0ß[CLS]Σ["));
+        // only Cc/Cf are dropped: private-use U+E000 and noncharacter U+FFFF stay and become [UNK]
+        assertArrayEquals(new int[]{100}, tok.encode("\ue0009"));
+        assertArrayEquals(new int[]{1033, 1026, 100, 1746, 1861}, tok.encode("]\u0000\t<\uffff中文"));
+        assertArrayEquals(new int[]{9960}, tok.encode("İstanbul"), "İ lowercases to i + combining dot, then stripped");
+    }
+
     @Test
     void edgeCases() throws Exception {
         BertTokenizer tok = uncased(false);

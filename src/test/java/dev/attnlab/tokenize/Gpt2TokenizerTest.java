@@ -116,6 +116,32 @@ class Gpt2TokenizerTest {
     }
 
     @Test
+    void heapMergeAgreesWithSimpleMergeOnEveryReferencePreToken() throws Exception {
+        ObjectMapper om = new ObjectMapper();
+        int words = 0;
+        List<String> texts = new ArrayList<>();
+        for (String line : Files.readAllLines(SharedData.file("gpt2/reference_encodings.jsonl"))) {
+            if (!line.isBlank()) texts.add(om.readTree(line).get("text").asText());
+        }
+        java.util.Random rnd = new java.util.Random(3);
+        for (int i = 0; i < 200; i++) { // long random words: mixed bytes exercise many merge orders
+            StringBuilder sb = new StringBuilder();
+            int n = 50 + rnd.nextInt(300);
+            for (int k = 0; k < n; k++) sb.append("etaoinshrdlu".charAt(rnd.nextInt(12)));
+            texts.add(sb.toString());
+        }
+        for (String text : texts) {
+            for (int i = 0; i < text.length(); ) {
+                int end = Gpt2Pretokenizer.next(text, i);
+                assertArrayEquals(tok.bpe(text, i, end, false), tok.bpe(text, i, end, true), text.substring(i, end));
+                words++;
+                i = end;
+            }
+        }
+        assertTrue(words > 15_000, "checked " + words + " pre-tokens");
+    }
+
+    @Test
     void cacheDoesNotChangeResults() {
         String text = "the cat sat on the mat, the cat sat on the mat.";
         int[] first = ids(text);

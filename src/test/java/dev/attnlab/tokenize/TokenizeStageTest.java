@@ -177,6 +177,24 @@ class TokenizeStageTest {
     }
 
     @Test
+    void malformedIngestFilesNameTheFileAndDocument() throws Exception {
+        Path in = Files.createDirectories(tmp.resolve("bad-ingest"));
+        Files.writeString(in.resolve("manifest.json"), "{\"source\": \"synthetic\", \"kind\": \"ids\", \"counts\": {}}");
+        Files.writeString(in.resolve("train.jsonl"), "{\"ids\": [1, 2]}\n{\"ids\": [3, 1000]}\n");
+        DataSpec.Synthetic syn = new DataSpec.Synthetic(1000, 4, 2, 0, 2, 0, 0);
+        Path out = Files.createDirectories(tmp.resolve("bad-out"));
+        DataException e = assertThrows(DataException.class, () -> TokenizeStage.tokenize(in, out,
+                Specs.tokenizer("none", "concat"), syn, null, dev.attnlab.pipeline.Progress.NONE));
+        assertTrue(e.getMessage().contains("train.jsonl document 2") && e.getMessage().contains("1000"), e.getMessage());
+        Files.writeString(in.resolve("manifest.json"), "{\"source\": \"text\", \"kind\": \"text\", \"counts\": {}}");
+        Files.writeString(in.resolve("train.jsonl"), "{\"text\": \"fine\"}\n{\"body\": \"no text field\"}\n");
+        Tokenizer tok = Gpt2Tokenizer.load(SharedData.dir().resolve("gpt2"));
+        e = assertThrows(DataException.class, () -> TokenizeStage.tokenize(in, out,
+                Specs.tokenizer("gpt2", "concat"), syn, tok, dev.attnlab.pipeline.Progress.NONE));
+        assertTrue(e.getMessage().contains("train.jsonl document 2: no 'text' string"), e.getMessage());
+    }
+
+    @Test
     void ingestSplitNamesAreTheShardNames() {
         assertEquals(List.of("train", "val", "test"), IngestStage.SPLITS);
     }

@@ -38,6 +38,7 @@ import java.util.Optional;
 final class Journal implements AutoCloseable {
     static final String DIR = "mlflow";
     static final ObjectMapper JSON = new ObjectMapper();
+    static final java.util.Set<String> OUTCOMES = java.util.Set.of("ok", "rejected", "missing");
 
     /** One journal line. */
     record Entry(long seq, String type, ObjectNode body) { }
@@ -67,8 +68,25 @@ final class Journal implements AutoCloseable {
                 StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         this.acked = FileChannel.open(dir.resolve("acked.log"),
                 StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        endTornLine(journal, dir.resolve("journal.jsonl"));
+        endTornLine(acked, dir.resolve("acked.log"));
         List<Entry> all = readEntries(dir);
         this.nextSeq = all.isEmpty() ? 1 : all.get(all.size() - 1).seq() + 1;
+    }
+
+    /** A crash mid-write can leave a line without its newline; the next append must not extend it. */
+    private static void endTornLine(FileChannel ch, Path file) throws IOException {
+        long size = ch.size();
+        if (size == 0) {
+            return;
+        }
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer last = ByteBuffer.allocate(1);
+            in.read(last, size - 1);
+            if (last.get(0) != '\n') {
+                write(ch, "\n");
+            }
+        }
     }
 
     /** Opens (creating if needed) the journal of {@code runDir} and takes its lock. */
@@ -214,7 +232,7 @@ final class Journal implements AutoCloseable {
         }
         for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
             String[] parts = line.strip().split(" ", 2);
-            if (parts.length == 2) {
+            if (parts.length == 2 && OUTCOMES.contains(parts[1])) { // a torn line counts as not acknowledged
                 try {
                     acks.put(Long.parseLong(parts[0]), parts[1]);
                 } catch (NumberFormatException ignored) {

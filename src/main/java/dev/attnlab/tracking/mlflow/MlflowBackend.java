@@ -1,15 +1,12 @@
 package dev.attnlab.tracking.mlflow;
 
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.attnlab.pipeline.RunLog;
 import dev.attnlab.spec.ExperimentSpec;
-import dev.attnlab.tracking.SpecParams;
 import dev.attnlab.tracking.Tracker;
 import dev.attnlab.tracking.TrackerBackend;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -19,9 +16,9 @@ import java.util.UUID;
 
 /**
  * {@code tracking.backend: mlflow}. Opens one MLflow run per experiment run, in the experiment
- * named {@code tracking.experiment} (default: the spec name), with the runner's tags, the
- * flattened resolved spec as params and the spec (file and resolved) as artifacts; also sends,
- * in the background, what earlier runs of the same spec left unsent.
+ * named {@code tracking.experiment} (default: the spec name), created with the runner's tags
+ * (params, the spec artifacts and everything else arrive through the tracker's calls); also
+ * sends, in the background, what earlier runs of the same spec left unsent.
  */
 public final class MlflowBackend implements TrackerBackend {
     static final String RUN_NAME_TAG = "mlflow.runName";
@@ -51,23 +48,14 @@ public final class MlflowBackend implements TrackerBackend {
     public Tracker open(ExperimentSpec spec, Path runDir, Map<String, String> tags, RunLog log) throws IOException {
         MlflowRest rest = new MlflowRest(MlflowSettings.fromEnv(env));
         Journal journal = Journal.open(runDir);
+        boolean fresh = Journal.firstEntry(runDir).isEmpty();
         try {
-            if (Journal.firstEntry(runDir).isEmpty()) {
+            if (fresh) {
                 journal.append("create_run", createRunEntry(spec, tags));
             }
             MlflowTracker tracker = new MlflowTracker(journal, new JournalSender(journal, rest, log), rest, log, options);
             tracker.start();
             tracker.startSystemMetrics();
-            if (spec.resolved() != null) {
-                tracker.logParams(SpecParams.flatten(spec.resolved()));
-                Path resolved = journal.dir().resolve("resolved-spec.json");
-                Files.writeString(resolved, Journal.JSON.copy().enable(SerializationFeature.INDENT_OUTPUT)
-                        .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).writeValueAsString(spec.resolved()));
-                tracker.logArtifact(resolved, "spec");
-            }
-            if (spec.file() != null && Files.isRegularFile(spec.file())) {
-                tracker.logArtifact(spec.file(), "spec");
-            }
             Thread catchUp = new Thread(() -> {
                 try (MlflowRest own = new MlflowRest(rest.settings())) {
                     MlflowSync.syncEarlierRuns(runDir, spec.name(), own, log);
@@ -80,7 +68,22 @@ public final class MlflowBackend implements TrackerBackend {
         } catch (IOException | RuntimeException e) {
             journal.close();
             rest.close();
+            if (fresh && e instanceof MlflowException m && m.kind() == MlflowException.Kind.AUTH) {
+                // nothing will be logged through this backend: leave no journal that a later
+                // sync would turn into an empty MLflow run
+                deleteTree(journal.dir());
+            }
             throw e;
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (java.util.stream.Stream<Path> paths = java.nio.file.Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.deleteIfExists(p);
+            }
+        } catch (IOException ignored) {
+            // a leftover journal holds only the run creation: harmless
         }
     }
 
@@ -99,6 +102,10 @@ public final class MlflowBackend implements TrackerBackend {
         ObjectNode t = b.putObject("tags");
         tags.forEach((k, v) -> t.put(MlflowLimits.key(k), MlflowLimits.tagValue(v)));
         t.put(RUN_NAME_TAG, runName);
+        // what MLflow's own clients set: the UI shows them as "Created by" and "Source"
+        t.putIfAbsent("mlflow.user", Journal.JSON.getNodeFactory().textNode(System.getProperty("user.name", "")));
+        t.putIfAbsent("mlflow.source.name", Journal.JSON.getNodeFactory().textNode("attnlab"));
+        t.putIfAbsent("mlflow.source.type", Journal.JSON.getNodeFactory().textNode("LOCAL"));
         return b;
     }
 }

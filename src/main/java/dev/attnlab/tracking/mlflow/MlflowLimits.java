@@ -28,6 +28,20 @@ final class MlflowLimits {
      * hash of the whole so that distinct long keys stay distinct.
      */
     static String key(String key) {
+        String known = KEYS.get(key);
+        if (known != null) {
+            return known;
+        }
+        String made = makeKey(key);
+        if (KEYS.size() < 100_000) { // metric names repeat every step: remember them, within reason
+            KEYS.put(key, made);
+        }
+        return made;
+    }
+
+    private static final java.util.concurrent.ConcurrentHashMap<String, String> KEYS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static String makeKey(String key) {
         StringBuilder sb = new StringBuilder(key.length());
         for (int i = 0; i < key.length(); i++) {
             char c = key.charAt(i);

@@ -146,13 +146,7 @@ public final class MlflowTracker implements Tracker {
 
     @Override
     public void setTag(String key, String value) {
-        if (RunStatus.TAG.equals(key)) {
-            if (!RunStatus.isValid(value)) {
-                log.warn("ignoring run status '" + value + "': use FINISHED, FAILED or KILLED");
-                return;
-            }
-            status = value;
-        }
+        RunStatus.fromTag(key, value).ifPresent(s -> status = s);
         enqueue(new TagItem(MlflowLimits.key(key), MlflowLimits.tagValue(value)));
     }
 
@@ -388,7 +382,9 @@ public final class MlflowTracker implements Tracker {
                     scheduleRetry();
                 }
                 case AUTH -> {
-                    log.warn(sender.lastError().getMessage());
+                    if (thread.isAlive()) { // at start() the caller gets the exception instead
+                        log.warn(sender.lastError().getMessage());
+                    }
                     authFailed = true;
                     goOffline();
                 }

@@ -3,7 +3,6 @@ package dev.attnlab.tracking.mlflow;
 import dev.attnlab.tracking.Tracker;
 import dev.attnlab.tracking.TrackingMeters;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
@@ -70,7 +69,7 @@ final class SystemMetricsPublisher implements AutoCloseable {
         }
         out.put("system/gc_pause_seconds_total", pauseSeconds);
         out.put("system/gc_pause_count", (double) pauses);
-        for (FunctionCounter c : registry.find("jvm.gc.memory.allocated").functionCounters()) {
+        for (Counter c : registry.find("jvm.gc.memory.allocated").counters()) {
             out.put("system/jvm_allocated_megabytes_total", c.count() / MB);
         }
         if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {

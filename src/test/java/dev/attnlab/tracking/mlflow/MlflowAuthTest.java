@@ -61,6 +61,7 @@ class MlflowAuthTest {
         assertTrue(e.getMessage().startsWith("MLflow authentication failed: " + server.uri() + " answered HTTP 401"), e.getMessage());
         assertTrue(e.getMessage().contains("check MLFLOW_TRACKING_TOKEN"), e.getMessage());
         assertFalse(e.getMessage().contains(token), "the token must not appear in the error");
+        assertFalse(java.nio.file.Files.exists(runDir.resolve("mlflow")), "no journal left to sync into an empty run");
     }
 
     @Test

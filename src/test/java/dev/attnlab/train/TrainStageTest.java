@@ -1,0 +1,110 @@
+package dev.attnlab.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.attnlab.model.ModelIO;
+import dev.attnlab.model.Transformer;
+import dev.attnlab.pipeline.Progress;
+import dev.attnlab.pipeline.RunLog;
+import dev.attnlab.pipeline.StageContext;
+import dev.attnlab.spec.ExperimentSpec;
+import dev.attnlab.spec.ModelSpec;
+import dev.attnlab.spec.TrainSpec;
+import dev.attnlab.tokenize.TokenShardWriter;
+import dev.attnlab.tracking.Tracker;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.ServiceLoader;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class TrainStageTest {
+
+    static Path tokenized(Path dir) throws Exception {
+        Files.createDirectories(dir);
+        Random r = new Random(3);
+        for (String split : List.of("train", "val")) {
+            try (TokenShardWriter w = new TokenShardWriter(dir, split, false)) {
+                for (int d = 0; d < (split.equals("train") ? 60 : 10); d++) {
+                    int[] ids = new int[20 + r.nextInt(30)];
+                    for (int i = 0; i < ids.length; i++) ids[i] = r.nextInt(39);
+                    w.add(ids);
+                }
+            }
+        }
+        Files.writeString(dir.resolve("manifest.json"), "{\"tokenizer\": \"none\", \"vocab_size\": 40, \"wide\": false,"
+                + " \"eot_id\": -1, \"pad_id\": 39, \"packing\": \"concat\", \"splits\": {}}");
+        return dir;
+    }
+
+    static ExperimentSpec spec(String resume) {
+        ModelSpec m = new ModelSpec(1, 16, 2, 0, 12, "learned", "none", "none", 0, true, false, true, true, 0.02);
+        TrainSpec t = new TrainSpec(1e-3, 0.9, 0.999, 1e-8, 0.01, false, false, "warmup_cosine", 3, 0.1, 1.0,
+                4, 12, 1.0, 5, 2, 5, resume, 1, 0);
+        return new ExperimentSpec("t", "", "language-model", 5, null, null, m, t, null, null, null, null, Map.of());
+    }
+
+    static final class Recording implements Tracker {
+        final List<String> metrics = new ArrayList<>(), artifacts = new ArrayList<>();
+        @Override public void logParams(Map<String, String> params) { }
+        @Override public void logMetric(String key, double value, long step) { metrics.add(key + "@" + step); }
+        @Override public void setTag(String key, String value) { }
+        @Override public void logArtifact(Path file, String dir) { artifacts.add(dir + "/" + file.getFileName()); }
+        @Override public void flush() { }
+        @Override public void close() { }
+    }
+
+    @Test
+    void trainsWritesALoadableModelAndResumesFromTheStateDirectory(@TempDir Path tmp) throws Exception {
+        Path tok = tokenized(tmp.resolve("tokenize"));
+        Recording rec = new Recording();
+        Path out = tmp.resolve("out1");
+        Files.createDirectories(out);
+        new TrainStage().run(new StageContext(spec("none"), Map.of("tokenize", tok), out, rec, Progress.NONE,
+                RunLog.STDERR, tmp.resolve("state")));
+
+        Transformer m = ModelIO.load(out.resolve("model"));
+        assertEquals(40, m.cfg().dVocab());
+        assertEquals(8, m.cfg().dHead());
+        JsonNode summary = new ObjectMapper().readTree(out.resolve("training.json").toFile());
+        assertEquals(12, summary.path("steps").asLong());
+        assertTrue(Double.isFinite(summary.path("final_val_loss").asDouble()));
+        assertTrue(Files.exists(out.resolve("checkpoints/step-00000012/state.safetensors")));
+        assertTrue(Files.exists(tmp.resolve("state/checkpoints/step-00000012/state.json")));
+        assertTrue(rec.metrics.containsAll(List.of("train/loss@1", "train/lr@12", "train/grad_norm@12",
+                "train/tokens_per_s@12", "val/loss@5", "val/loss@10", "val/loss@12", "val/ppl@12")));
+        assertTrue(rec.artifacts.containsAll(List.of("train/model/model.safetensors", "train/model/config.json",
+                "train/training.json")));
+
+        // a second attempt with resume: latest finds the finished checkpoint and does no more steps
+        Path out2 = tmp.resolve("out2");
+        Files.createDirectories(out2);
+        Recording rec2 = new Recording();
+        new TrainStage().run(new StageContext(spec("latest"), Map.of("tokenize", tok), out2, rec2, Progress.NONE,
+                RunLog.STDERR, tmp.resolve("state")));
+        assertEquals(12, new ObjectMapper().readTree(out2.resolve("training.json").toFile()).path("resumed_from_step").asLong());
+        assertFalse(rec2.metrics.contains("train/loss@1"));
+        Transformer m2 = ModelIO.load(out2.resolve("model"));
+        assertEquals(m.parameters().get("unembed.W_U"), m2.parameters().get("unembed.W_U"));
+    }
+
+    @Test
+    void missingTokenizeOutputIsAClearError(@TempDir Path tmp) {
+        var e = assertThrows(java.io.IOException.class, () -> new TrainStage().run(new StageContext(spec("none"),
+                Map.of("tokenize", tmp), tmp.resolve("out"), Tracker.NONE, Progress.NONE, RunLog.STDERR)));
+        assertTrue(e.getMessage().contains("manifest.json"), e.getMessage());
+    }
+
+    @Test
+    void registeredAsTheTrainStage() {
+        assertTrue(ServiceLoader.load(dev.attnlab.pipeline.Stage.class).stream()
+                .anyMatch(p -> p.get().name().equals("train") && p.type() == TrainStage.class));
+    }
+}

@@ -210,8 +210,8 @@ public final class ExperimentRunner {
 
         private synchronized RunResult finish(RunResult.Status status, String error) {
             if (!finished) {
-                finished = true;
                 writeManifest(status.name().toLowerCase(Locale.ROOT), error);
+                finished = true; // from here on a still-running main thread cannot overwrite the outcome
                 if (tracker != null) {
                     tracker.setTag("run.status", status.name().toLowerCase(Locale.ROOT));
                     try {
@@ -238,6 +238,9 @@ public final class ExperimentRunner {
         }
 
         private synchronized void writeManifest(String status, String error) {
+            if (finished) {
+                return;
+            }
             try {
                 runDir.writeManifest(status, error, outcomes, runningStage);
             } catch (IOException e) {

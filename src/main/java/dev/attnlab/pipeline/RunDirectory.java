@@ -138,7 +138,8 @@ final class RunDirectory {
                 Map<String, Object> s = new LinkedHashMap<>();
                 s.put("name", n.name());
                 s.put("key", plan.keys().get(n.name()));
-                s.put("cache", n.name().equals(runningStage) ? "running" : "pending");
+                // the stage in progress when the run ended carries the run's end state (failed, interrupted)
+                s.put("cache", !n.name().equals(runningStage) ? "pending" : status);
                 stages.add(s);
             }
         }

@@ -407,6 +407,11 @@ public final class SpecLoader {
                 problem("tokenizer.special_tokens", "special_tokens ([CLS]/[SEP]) applies to bert tokenizers only, "
                         + "tokenizer.kind is '" + kind + "'");
             }
+            if (ok("data.synthetic.min_block_len", "data.synthetic.block_len")
+                    && num(r, "data.synthetic.min_block_len") > num(r, "data.synthetic.block_len")) {
+                problem("data.synthetic.min_block_len", "expected at most data.synthetic.block_len ("
+                        + num(r, "data.synthetic.block_len") + "), got " + num(r, "data.synthetic.min_block_len"));
+            }
             long dModel = num(r, "model.d_model");
             long nHeads = num(r, "model.n_heads");
             if (ok("model.d_model", "model.n_heads", "model.d_head") && num(r, "model.d_head") == 0

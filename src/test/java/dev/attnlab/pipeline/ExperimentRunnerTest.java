@@ -205,6 +205,8 @@ class ExperimentRunnerTest {
         assertEquals(List.of(), tmpDirs(), "the failed stage's temp dir is removed");
         JsonNode m = JSON.readTree(failed.runDir().resolve(ExperimentRunner.MANIFEST).toFile());
         assertEquals("failed", m.path("status").asText());
+        assertEquals("failed", m.path("stages").get(2).path("cache").asText());
+        assertEquals("pending", m.path("stages").get(3).path("cache").asText());
         assertTrue(Files.readString(failed.runDir().resolve("run.log")).contains("at dev.attnlab"),
                 "the stack trace goes to run.log");
         assertFalse(console.toString(StandardCharsets.UTF_8).contains("at dev.attnlab"),

@@ -50,8 +50,7 @@ class SpecLoaderTest {
         assertEquals("synthetic", s.data().source());
         assertEquals("none", s.tokenizer().kind());
         assertEquals(2, s.model().nLayers());
-        assertEquals(64, s.model().nCtx());
-        assertEquals(0.999, s.train().beta2()); // default
+        assertEquals(0.9, s.train().beta1()); // not in the file: the default
         assertEquals(List.of(), s.interpret().prompts());
         assertEquals("language-model", s.pipeline());
 
@@ -167,6 +166,10 @@ class SpecLoaderTest {
         assertHas(p, f + ":12:24: evaluate.induction_block_len: a block repeated twice must fit in model.n_ctx 32; expected <= 16, got 20");
         assertHas(p, f + ":14:11: train.epochs: with train.steps 0 the run length comes from epochs, which must be > 0");
 
+        Path blocks = write("blocks.yaml", MINIMAL.replace("source: synthetic",
+                "source: synthetic\n  synthetic: {min_block_len: 9, block_len: 8}"));
+        assertHas(problems(blocks), blocks + ":4:30: data.synthetic.min_block_len: expected at most "
+                + "data.synthetic.block_len (8), got 9");
         Path text = write("text.yaml", "name: t\ndata: {source: text}\n");
         assertHas(problems(text), text + ": data.path: data.source text needs data.path (the .txt, .csv or .jsonl file)");
         Path imdbNone = write("n.yaml", "name: t\ndata: {source: imdb}\ntokenizer: {kind: none}\n");

@@ -1,5 +1,6 @@
 package dev.attnlab.tracking.mlflow;
 
+import dev.attnlab.pipeline.RunLog;
 import dev.attnlab.tracking.Tracker;
 import dev.attnlab.tracking.TrackingMeters;
 import io.micrometer.core.instrument.Counter;
@@ -30,14 +31,17 @@ final class SystemMetricsPublisher implements AutoCloseable {
     private static final double MB = 1024.0 * 1024.0;
 
     private final Tracker target;
+    private final RunLog log;
+    private boolean warned;
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private final ScheduledExecutorService timer;
     private final CpuSampler cpu = new CpuSampler();
     private long step;
 
-    SystemMetricsPublisher(Tracker target, Duration interval) {
+    SystemMetricsPublisher(Tracker target, Duration interval, RunLog log) {
         this.target = target;
+        this.log = log;
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
@@ -112,7 +116,11 @@ final class SystemMetricsPublisher implements AutoCloseable {
             cpu.sample().forEach(values::put);
             values.forEach((k, v) -> target.logMetric(k, v, s));
         } catch (RuntimeException e) {
-            // a meter that cannot be read must not stop the others next time
+            // keep publishing next time; say once why this one failed
+            if (!warned) {
+                warned = true;
+                log.warn("system metrics not published: " + e);
+            }
         }
     }
 

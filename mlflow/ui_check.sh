@@ -73,7 +73,7 @@ read -r exp_id run_id artifact <<<"$found"
 shoot() { # name url [virtual-time budget ms] [window size]
   local profile
   profile=$(mktemp -d)
-  timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+  timeout 300 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
     --disable-background-networking --disable-component-update --disable-sync \
     --user-data-dir="$profile" --window-size="${4:-1600,1200}" --virtual-time-budget="${3:-15000}" \
     --screenshot="$shots/$1.png" "$2" >/dev/null 2>&1 || true
@@ -84,6 +84,6 @@ shoot() { # name url [virtual-time budget ms] [window size]
 page="$uri/#/experiments/$exp_id/runs/$run_id"
 shoot run-overview "$page"
 # metric charts fetch their history lazily: more virtual time, and a tall window to show them all
-shoot run-model-metrics "$page/model-metrics" 60000 1600,2600
-shoot run-system-metrics "$page/system-metrics" 60000
+shoot run-model-metrics "$page/model-metrics" 120000 1600,2600
+shoot run-system-metrics "$page/system-metrics" 120000
 shoot run-attention-artifact "$page/artifactPath/$artifact"

@@ -69,6 +69,8 @@ public final class MlflowTracker implements Tracker {
     private SystemMetricsPublisher systemMetrics;
     private volatile String status;
     private volatile boolean stopping;
+    /** Cleared by close() after the last system-metrics snapshot; later calls are dropped. */
+    private volatile boolean accepting = true;
     private volatile boolean closingFromHook;
 
     // sender-thread state
@@ -111,7 +113,7 @@ public final class MlflowTracker implements Tracker {
     }
 
     void startSystemMetrics() {
-        systemMetrics = new SystemMetricsPublisher(this, options.systemMetricsInterval());
+        systemMetrics = new SystemMetricsPublisher(this, options.systemMetricsInterval(), log);
     }
 
     /** A thread (e.g. syncing earlier runs) that close() waits for. */
@@ -219,6 +221,7 @@ public final class MlflowTracker implements Tracker {
         if (systemMetrics != null) {
             systemMetrics.close(); // publishes a last snapshot before the run ends
         }
+        accepting = false;
         String end = status != null ? status : closingFromHook ? RunStatus.KILLED : RunStatus.FINISHED;
         queue.add(new EndItem(end, System.currentTimeMillis()));
         stopping = true;
@@ -256,7 +259,7 @@ public final class MlflowTracker implements Tracker {
     }
 
     private void enqueue(Item item) {
-        if (!closed.get()) {
+        if (accepting) {
             queue.add(item);
         }
     }

@@ -1,5 +1,6 @@
 package dev.attnlab.tracking.mlflow;
 
+import dev.attnlab.pipeline.RunLog;
 import dev.attnlab.tracking.Tracker;
 import dev.attnlab.tracking.TrackingMeters;
 import io.micrometer.core.instrument.Counter;
@@ -30,13 +31,17 @@ final class SystemMetricsPublisher implements AutoCloseable {
     private static final double MB = 1024.0 * 1024.0;
 
     private final Tracker target;
+    private final RunLog log;
+    private boolean warned;
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private final ScheduledExecutorService timer;
+    private final CpuSampler cpu = new CpuSampler();
     private long step;
 
-    SystemMetricsPublisher(Tracker target, Duration interval) {
+    SystemMetricsPublisher(Tracker target, Duration interval, RunLog log) {
         this.target = target;
+        this.log = log;
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
@@ -56,8 +61,6 @@ final class SystemMetricsPublisher implements AutoCloseable {
         out.put("system/jvm_heap_used_megabytes", sumGauge(registry, "jvm.memory.used", "heap") / MB);
         out.put("system/jvm_heap_committed_megabytes", sumGauge(registry, "jvm.memory.committed", "heap") / MB);
         out.put("system/jvm_nonheap_used_megabytes", sumGauge(registry, "jvm.memory.used", "nonheap") / MB);
-        gauge(registry, "process.cpu.usage").ifPresent(v -> out.put("system/process_cpu_utilization_percentage", v * 100));
-        gauge(registry, "system.cpu.usage").ifPresent(v -> out.put("system/cpu_utilization_percentage", v * 100));
         gauge(registry, "system.load.average.1m").ifPresent(v -> out.put("system/load_average_1m", v));
         gauge(registry, "jvm.threads.live").ifPresent(v -> out.put("system/jvm_threads_live", v));
         gauge(registry, "jvm.threads.peak").ifPresent(v -> out.put("system/jvm_threads_peak", v));
@@ -109,9 +112,15 @@ final class SystemMetricsPublisher implements AutoCloseable {
     private synchronized void publish() {
         try {
             long s = step++;
-            snapshot(registry).forEach((k, v) -> target.logMetric(k, v, s));
+            Map<String, Double> values = snapshot(registry);
+            cpu.sample().forEach(values::put);
+            values.forEach((k, v) -> target.logMetric(k, v, s));
         } catch (RuntimeException e) {
-            // a meter that cannot be read must not stop the others next time
+            // keep publishing next time; say once why this one failed
+            if (!warned) {
+                warned = true;
+                log.warn("system metrics not published: " + e);
+            }
         }
     }
 
@@ -128,5 +137,53 @@ final class SystemMetricsPublisher implements AutoCloseable {
         Metrics.removeRegistry(registry);
         gc.close();
         registry.close();
+    }
+
+    /**
+     * CPU utilisation between two publications, from counters rather than the JDK's
+     * getCpuLoad(), which reads 0 or 100 inside this project's containers: the process from its
+     * CPU time, the machine from /proc/stat (Linux only; elsewhere it is left out).
+     */
+    static final class CpuSampler {
+        private final com.sun.management.OperatingSystemMXBean os =
+                ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean o ? o : null;
+        private long lastWall = System.nanoTime();
+        private long lastProcessCpu = os == null ? -1 : os.getProcessCpuTime();
+        private long[] lastStat = procStat();
+
+        Map<String, Double> sample() {
+            Map<String, Double> out = new TreeMap<>();
+            long wall = System.nanoTime();
+            int cores = Runtime.getRuntime().availableProcessors();
+            if (os != null && lastProcessCpu >= 0 && wall > lastWall) {
+                long cpuNow = os.getProcessCpuTime();
+                out.put("system/process_cpu_utilization_percentage",
+                        100.0 * (cpuNow - lastProcessCpu) / (double) (wall - lastWall) / cores);
+                lastProcessCpu = cpuNow;
+            }
+            long[] stat = procStat();
+            if (stat != null && lastStat != null && stat[0] > lastStat[0]) {
+                double busy = (stat[0] - lastStat[0]) - (stat[1] - lastStat[1]);
+                out.put("system/cpu_utilization_percentage", 100.0 * busy / (stat[0] - lastStat[0]));
+            }
+            lastStat = stat;
+            lastWall = wall;
+            return out;
+        }
+
+        /** {total, idle + iowait} jiffies of all CPUs, or null. */
+        private static long[] procStat() {
+            try {
+                String first = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/stat")).get(0);
+                String[] f = first.trim().split("\\s+");
+                long total = 0;
+                for (int i = 1; i < f.length; i++) {
+                    total += Long.parseLong(f[i]);
+                }
+                return new long[] {total, Long.parseLong(f[4]) + Long.parseLong(f[5])};
+            } catch (java.io.IOException | RuntimeException e) {
+                return null;
+            }
+        }
     }
 }

@@ -398,6 +398,7 @@ def main(argv=None) -> int:
     ap.add_argument("--soak-config", default="v1k-d128-ctx128-L1")
     ap.add_argument("--soak-steps", type=int, default=1000)
     ap.add_argument("--soak-every", type=int, default=100)
+    ap.add_argument("--soak-impl", choices=("both", "pytorch", "attnlab"), default="both")
     ap.add_argument("--out", default="", help="results JSONL (default bench/results/<utc>.jsonl)")
     ap.add_argument("--report", nargs="+", metavar="JSONL",
                     help="run nothing: print the table from earlier results files (merged)")
@@ -438,10 +439,11 @@ def main(argv=None) -> int:
     if a.soak:
         cfg = ALL_CONFIGS[a.soak_config]
         for t in threads:
-            record(run_one("pytorch", torch_cmd(a.python, cfg, a.soak_steps, cfg.warmup, a.seed,
-                                                a.soak_every),
-                           env_for(t), a.timeout, cfg.name, t, 1, keep_samples=True))
-            if java_cmd:
+            if a.soak_impl in ("both", "pytorch"):
+                record(run_one("pytorch", torch_cmd(a.python, cfg, a.soak_steps, cfg.warmup,
+                                                    a.seed, a.soak_every),
+                               env_for(t), a.timeout, cfg.name, t, 1, keep_samples=True))
+            if java_cmd and a.soak_impl in ("both", "attnlab"):
                 record(run_one("attnlab", attnlab_cmd(java_cmd, cfg, a.soak_steps, cfg.warmup,
                                                       a.seed),
                                env_for(t), a.timeout, cfg.name, t, 1, keep_samples=True))

@@ -18,7 +18,7 @@ import java.util.Random;
 
 /**
  * Times the evaluate and interpret computations with the spec defaults on a randomly initialised
- * model of the notebooks' largest shape (vocab 50,257, d_model 256, n_ctx 80) over random-token
+ * production model of the notebooks' largest shape (vocab 50,257, d_model 256, n_ctx 80) over random-token
  * shards. Run by bench/eval-interpret-speed.sh; prints one line per stage.
  * Args: outDir nLayers nHeads [vocab] [trainTokens]
  */
@@ -55,7 +55,8 @@ public final class StageBenchmark {
         Files.writeString(tok.resolve("manifest.json"), "{\"tokenizer\":\"none\",\"vocab_size\":" + vocab
                 + ",\"wide\":true,\"eot_id\":-1,\"pad_id\":-1,\"packing\":\"concat\",\"splits\":{\"train\":{},\"val\":{},\"test\":{}}}");
         ModelConfig cfg = ReferenceAttentionModel.config(nLayers, dModel, nHeads, dModel / nHeads, nCtx, vocab);
-        ReferenceAttentionModel model = ReferenceAttentionModel.random(cfg, 0.02, 3);
+        // the production model (model.Transformer), randomly initialised as the trainer would
+        dev.attnlab.model.HookedModel model = dev.attnlab.model.Transformer.init(cfg, org.nd4j.linalg.api.buffer.DataType.FLOAT, 3);
         TokenizedData data = TokenizedData.open(tok);
         String label = String.format(Locale.ROOT, "vocab %d, d_model %d, n_ctx %d, %d layer(s) x %d heads", vocab, dModel, nCtx, nLayers, nHeads);
 

@@ -384,7 +384,7 @@ public final class Transformer implements HookedModel {
 
         INDArray fin = a.values.get("_unembed_in");                                         // [N, D]
         acc(g, "unembed.W_U", Kernels.mm(fin, true, dLogits, false));                        // [D, V]
-        if (cfg.unembedBias()) acc(g, "unembed.b_U", dLogits.sum(0));                       // [V]
+        if (cfg.unembedBias()) acc(g, "unembed.b_U", Kernels.columnSums(dLogits));                       // [V]
         INDArray dx = Kernels.mm(dLogits, false, p("unembed.W_U"), true);                    // [N, D]
         if (ln) dx = layerNormBackward(a, g, "ln_final", "ln_final", dx);
 
@@ -408,7 +408,7 @@ public final class Transformer implements HookedModel {
         if ("learned".equals(cfg.positional())) {
             INDArray dPos = Nd4j.zeros(dtype, cfg.nCtx(), D);                               // [n_ctx, D]
             dPos.get(NDArrayIndex.interval(0, T), NDArrayIndex.all())
-                    .assign(dx.reshape(B, (long) T * D).sum(0).reshape(T, D));
+                    .assign(Kernels.columnSums(dx.reshape(B, (long) T * D)).reshape(T, D));
             acc(g, "pos_embed.W_pos", dPos);
         }
         return g;
@@ -422,7 +422,7 @@ public final class Transformer implements HookedModel {
         INDArray qh = a.values.get("_" + h + "Qh"), kh = a.values.get("_" + h + "Kh"), vh = a.values.get("_" + h + "Vh");
 
         acc(g, w + "W_O", Kernels.mm(zFlat, true, dOut, false));                            // [HD, D]
-        if (cfg.attnBias()) acc(g, w + "b_O", dOut.sum(0));
+        if (cfg.attnBias()) acc(g, w + "b_O", Kernels.columnSums(dOut));
         INDArray dz = Kernels.mm(dOut, false, p(w + "W_O"), true);                           // [N, HD]
         INDArray dzh = toHeads(dz.reshape(B, T, H, d), B, T);                               // [B·H, T, d]
         INDArray dPattern = Kernels.mm(dzh, false, vh, true);                       // [B·H, T, T]
@@ -438,7 +438,7 @@ public final class Transformer implements HookedModel {
         for (int i = 0; i < 3; i++) {
             INDArray dy = fromHeads(dHeads[i], B, H, T, d);                                 // [N, HD]
             acc(g, w + "W_" + n[i], Kernels.mm(x, true, dy, false));                         // [D, HD]
-            if (cfg.attnBias()) acc(g, w + "b_" + n[i], dy.sum(0));
+            if (cfg.attnBias()) acc(g, w + "b_" + n[i], Kernels.columnSums(dy));
             INDArray dxi = Kernels.mm(dy, false, p(w + "W_" + n[i]), true);                  // [N, D]
             dx = dx == null ? dxi : dx.addi(dxi);
         }
@@ -449,7 +449,7 @@ public final class Transformer implements HookedModel {
         INDArray x = a.values.get("_" + h + "in");                                          // [N, D]
         INDArray post = a.values.get("_" + h + "post");                                     // [N, M]
         acc(g, w + "W_out", Kernels.mm(post, true, dOut, false));                           // [M, D]
-        acc(g, w + "b_out", dOut.sum(0));
+        acc(g, w + "b_out", Kernels.columnSums(dOut));
         INDArray dPre = Kernels.mm(dOut, false, p(w + "W_out"), true);                       // [N, M]
         if ("gelu".equals(cfg.mlp())) {
             INDArray pre = a.values.get(h + "hook_pre").reshape(dPre.shape());             // [N, M]
@@ -460,15 +460,15 @@ public final class Transformer implements HookedModel {
             dPre.muli(t.add(1.0).muli(0.5).addi(dt));
         }
         acc(g, w + "W_in", Kernels.mm(x, true, dPre, false));                               // [D, M]
-        acc(g, w + "b_in", dPre.sum(0));
+        acc(g, w + "b_in", Kernels.columnSums(dPre));
         return Kernels.mm(dPre, false, p(w + "W_in"), true);                                 // [N, D]
     }
 
     private INDArray layerNormBackward(Activations a, Map<String, INDArray> g, String h, String w, INDArray dOut) {
         INDArray y = a.values.get("_" + h + ".y");                                          // [N, D]
         INDArray scale = a.values.get("_" + h + ".scale");                                  // [N, 1]
-        acc(g, w + ".w", dOut.mul(y).sum(0));
-        acc(g, w + ".b", dOut.sum(0));
+        acc(g, w + ".w", Kernels.columnSums(dOut.mul(y)));
+        acc(g, w + ".b", Kernels.columnSums(dOut));
         INDArray dy = dOut.mulRowVector(p(w + ".w"));                                       // [N, D]
         INDArray meanDy = dy.mean(1);                                                       // [N]
         INDArray meanDyY = dy.mul(y).mean(1);                                               // [N]

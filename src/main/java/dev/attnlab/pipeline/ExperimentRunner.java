@@ -5,6 +5,7 @@ import dev.attnlab.spec.SpecException;
 import dev.attnlab.spec.SpecProblem;
 import dev.attnlab.tracking.RecordingTracker;
 import dev.attnlab.tracking.Tracker;
+import dev.attnlab.tracking.TrackingMeters;
 import dev.attnlab.tracking.TrackerBackend;
 
 import java.io.IOException;
@@ -194,7 +195,9 @@ public final class ExperimentRunner {
                 // the stage's own errors and failures to publish its entry are both reported as the stage's
                 throw new StageFailure(node.name(), t);
             }
-            double seconds = (System.nanoTime() - t0) / 1e9;
+            long nanos = System.nanoTime() - t0;
+            double seconds = nanos / 1e9;
+            TrackingMeters.stageTimer(node.name()).record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
             outputs.put(node.name(), outputDir);
             synchronized (this) {
                 runningStage = null;

@@ -64,6 +64,7 @@ public final class TokenizeStage implements Stage {
             ctx.tracker().logMetric("tokenize/tokens_" + e.getKey(), n, 0);
         }
         ctx.tracker().logMetric("tokenize/tokens_per_s", tokens / Math.max(seconds, 1e-9), 0);
+        dev.attnlab.tracking.TrackingMeters.tokens("tokenize").increment(tokens);
         ctx.tracker().logArtifact(ctx.outputDir().resolve(TokenizedData.MANIFEST), "tokenize");
         ctx.log().info(String.format("tokenize: %s, %,d tokens in %.1f s (%,.0f tokens/s), vocab %d",
                 t.kind(), tokens, seconds, tokens / Math.max(seconds, 1e-9), (Integer) manifest.get("vocab_size")));

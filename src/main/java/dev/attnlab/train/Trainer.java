@@ -1,5 +1,8 @@
 package dev.attnlab.train;
 
+import dev.attnlab.tracking.TrackingMeters;
+import io.micrometer.core.instrument.Counter;
+
 import dev.attnlab.model.ModelConfig;
 import dev.attnlab.model.Transformer;
 import dev.attnlab.pipeline.Progress;
@@ -112,6 +115,7 @@ public final class Trainer {
         double emaTps = 0;
         try (Progress.Task bar = progress.start("train", total, "steps")) {
             bar.step(start);
+            Counter trainTokens = TrackingMeters.tokens("train"); // system/tokens/train in MLflow
             for (long s = start; s < total; s++) {
                 int[] idx = order.batch(s);
                 for (int b = 0; b < batch; b++) train.row(idx[b], rows, b * rowLen);
@@ -126,6 +130,7 @@ public final class Trainer {
                             + "; lower train.lr or set train.grad_clip");
                 }
                 lastLoss = r.loss();
+                trainTokens.increment(tokensPerStep);
                 if (spec.logEvery() > 0 && (done % spec.logEvery() == 0 || done == total)) {
                     tracker.logMetric("train/loss", r.loss(), done);
                     tracker.logMetric("train/lr", lr, done);

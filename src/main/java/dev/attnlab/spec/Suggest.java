@@ -5,7 +5,7 @@ import java.util.Locale;
 import java.util.Optional;
 
 /** "Did you mean" for misspelt keys and values: the closest candidate by edit distance. */
-final class Suggest {
+public final class Suggest {
 
     private Suggest() { }
 
@@ -14,7 +14,7 @@ final class Suggest {
      * name ignoring case and separators (dModel, d-model), or within an edit distance of about a
      * third of its length (transpositions count as one edit).
      */
-    static Optional<String> closest(String word, Collection<String> candidates) {
+    public static Optional<String> closest(String word, Collection<String> candidates) {
         String norm = normalize(word);
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
@@ -30,6 +30,11 @@ final class Suggest {
         }
         int limit = Math.max(1, Math.min(3, word.length() / 3));
         return best != null && bestDistance <= limit ? Optional.of(best) : Optional.empty();
+    }
+
+    /** {@code " (did you mean 'x'?)"} for the closest candidate, or "" when none is close. */
+    public static String hint(String word, Collection<String> candidates) {
+        return closest(word, candidates).map(c -> " (did you mean '" + c + "'?)").orElse("");
     }
 
     private static String normalize(String s) {

@@ -1,5 +1,7 @@
 package dev.attnlab.sweep;
 
+import dev.attnlab.spec.Suggest;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,7 +24,7 @@ public final class SweepOverrides {
                 problems.add("--set " + set + ": expected KEY=VALUE, e.g. --set train.steps=50");
             } else if (!SpecKeys.sweepable().containsKey(key) && !key.startsWith("tracking.")) {
                 problems.add("--set " + set + ": '" + key + "' is not an experiment spec key path"
-                        + DidYouMean.hint(key, SpecKeys.sweepable().keySet()));
+                        + Suggest.hint(key, SpecKeys.sweepable().keySet()));
             } else if (spec.parameters().stream().anyMatch(p -> p.path().equals(key))) {
                 problems.add("--set " + set + ": '" + key + "' is one of the sweep's parameters; it cannot also be fixed");
             } else {

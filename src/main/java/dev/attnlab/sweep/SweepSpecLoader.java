@@ -1,5 +1,7 @@
 package dev.attnlab.sweep;
 
+import dev.attnlab.spec.Suggest;
+
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.constructor.StandardConstructor;
@@ -221,7 +223,7 @@ public final class SweepSpecLoader {
                 String why = path.startsWith("tracking.") || path.equals("train.threads")
                         || path.equals("name") || path.equals("extends") || path.equals("pipeline")
                         ? "cannot be swept" : "not an experiment spec key path";
-                problem(entry.getKeyNode(), where, why + DidYouMean.hint(path, sweepable.keySet())
+                problem(entry.getKeyNode(), where, why + Suggest.hint(path, sweepable.keySet())
                         + "; parameters are dotted paths like train.lr or model.d_model");
                 continue;
             }
@@ -297,7 +299,7 @@ public final class SweepSpecLoader {
                     List<String> names = java.util.Arrays.stream(Parameter.Distribution.values()).map(x -> x.yamlName).toList();
                     String extra = s.equals("log_uniform")
                             ? " (wandb's log_uniform takes exponents; attnlab takes the values themselves: use log_uniform_values)"
-                            : DidYouMean.hint(s, names);
+                            : Suggest.hint(s, names);
                     problem(d, where + ".distribution", "unknown '" + s + "', expected one of " + names + extra);
                 }
             }
@@ -381,7 +383,7 @@ public final class SweepSpecLoader {
             if (!known.contains(key)) {
                 String wandb = prefix.isEmpty() ? WANDB_KEYS.get(key) : null;
                 problem(t.getKeyNode(), prefix + key, wandb != null ? "not used by attnlab: " + wandb
-                        : "unknown key" + DidYouMean.hint(key, known) + "; expected one of " + new java.util.TreeSet<>(known));
+                        : "unknown key" + Suggest.hint(key, known) + "; expected one of " + new java.util.TreeSet<>(known));
                 continue;
             }
             out.put(key, t);
@@ -468,7 +470,7 @@ public final class SweepSpecLoader {
                 return e;
             }
         }
-        problem(node, where, "unknown '" + s + "', expected one of " + names + DidYouMean.hint(s, names));
+        problem(node, where, "unknown '" + s + "', expected one of " + names + Suggest.hint(s, names));
         return null;
     }
 

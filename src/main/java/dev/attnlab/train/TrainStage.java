@@ -1,5 +1,7 @@
 package dev.attnlab.train;
 
+import dev.attnlab.tokenize.TokenizedData;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -34,7 +36,7 @@ public final class TrainStage implements Stage {
     public void run(StageContext ctx) throws Exception {
         ExperimentSpec spec = ctx.spec();
         applyThreads(spec.train().threads());
-        TokenizedInput data = TokenizedInput.open(ctx.input("tokenize"));
+        TokenizedData data = TokenizedData.open(ctx.input("tokenize"));
         ModelConfig cfg = ModelConfig.of(spec.model(), data.vocabSize());
         if (!data.has("train")) throw new IOException(data.dir() + ": no train shard (train.bin / train.idx)");
         Rows train = Rows.of(data.windows("train", cfg.nCtx()));

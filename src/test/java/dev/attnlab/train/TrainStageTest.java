@@ -40,7 +40,8 @@ class TrainStageTest {
             }
         }
         Files.writeString(dir.resolve("manifest.json"), "{\"tokenizer\": \"none\", \"vocab_size\": 40, \"wide\": false,"
-                + " \"eot_id\": -1, \"pad_id\": 39, \"packing\": \"concat\", \"splits\": {}}");
+                + " \"eot_id\": -1, \"pad_id\": 39, \"packing\": \"concat\","
+                + " \"splits\": {\"train\": {\"tokens\": 0, \"documents\": 60}, \"val\": {\"tokens\": 0, \"documents\": 10}}}");
         return dir;
     }
 

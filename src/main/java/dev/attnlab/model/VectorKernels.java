@@ -62,6 +62,30 @@ final class VectorKernels {
         for (; i < n; i++) a[i] *= w;
     }
 
+    /** Max and first arg-max of rows [from, to) into max[at + k], argMax[at + k]. */
+    static void rowMaxArgMax(FloatBuffer b, long off, int cols, long from, long to, float[] max, int[] argMax, int at) {
+        float[] r = row(cols);
+        for (long k = from; k < to; k++) {
+            b.get((int) (off + k * cols), r, 0, cols);
+            float m = max(r, cols);
+            max[at + (int) k] = m;
+            argMax[at + (int) k] = indexOf(r, cols, m);
+        }
+    }
+
+    /** First index of v in a[0, n); 0 when absent (a row of NaNs has no maximum to find). */
+    private static int indexOf(float[] a, int n, float v) {
+        int i = 0;
+        for (; i < S.loopBound(n); i += S.length()) {
+            int lane = FloatVector.fromArray(S, a, i).eq(v).firstTrue();
+            if (lane < S.length()) return i + lane;
+        }
+        for (; i < n; i++) {
+            if (a[i] == v) return i;
+        }
+        return 0;
+    }
+
     /** Softmax of rows [from, to) of length cols, buffer offsets in elements. */
     static void softmaxRows(FloatBuffer in, long inOff, FloatBuffer out, long outOff, int cols, long from, long to) {
         float[] r = row(cols);

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.Random;
 
@@ -67,6 +68,49 @@ class KernelsTest {
         Kernels.softmaxBackward(p, g, 0.25);
         Kernels.softmaxBackward(pf, gf, 0.25);
         assertTrue(g.castTo(DataType.FLOAT).equalsWithEps(gf, 1e-5));
+    }
+
+    @Test
+    void gemmReadsAndWritesOffsetViews() {
+        for (DataType t : new DataType[]{DataType.FLOAT, DataType.DOUBLE}) {
+            INDArray a = randn(t, 12, 7, 3), b = randn(t, 13, 5, 4), c = Nd4j.zeros(t, 6, 4);
+            INDArray av = a.get(NDArrayIndex.interval(2, 5), NDArrayIndex.all());     // rows 2..4, offset 6
+            INDArray bv = b.get(NDArrayIndex.interval(1, 4), NDArrayIndex.all());     // rows 1..3, offset 4
+            INDArray cv = c.get(NDArrayIndex.interval(3, 6), NDArrayIndex.all());     // rows 3..5, offset 12
+            Kernels.gemm(av, false, bv, false, cv, 1.0, 0.0);
+            INDArray expected = av.dup().mmul(bv.dup());
+            assertTrue(expected.equalsWithEps(c.get(NDArrayIndex.interval(3, 6), NDArrayIndex.all()), 1e-5), t + ": " + c);
+            assertEquals(0.0, c.get(NDArrayIndex.interval(0, 3), NDArrayIndex.all()).norm1Number().doubleValue(), 0.0);
+        }
+    }
+
+    @Test
+    void rowMaxArgMaxMatchesAScanAndPicksTheFirstOfTies() {
+        int rows = 700, cols = 1003;                   // large enough to run in parallel; odd width for vector tails
+        INDArray whole = randn(DataType.FLOAT, 11, rows + 3, cols);
+        whole.putScalar(new long[]{5, 3}, 100f);        // a tie in row 5 (of the view below): the first wins
+        whole.putScalar(new long[]{5, 900}, 100f);
+        whole.putScalar(new long[]{6, cols - 1}, 50f);  // the maximum in the scalar tail
+        INDArray m = whole.get(NDArrayIndex.interval(2, rows + 2), NDArrayIndex.all()); // offset view, contiguous
+        float[] max = new float[rows + 4];
+        int[] arg = new int[rows + 4];
+        int threads = Kernels.threads();
+        Kernels.setThreads(2);                          // surefire runs with OMP_NUM_THREADS=1: exercise the split
+        try {
+            Kernels.rowMaxArgMax(m, max, arg, 4);
+        } finally {
+            Kernels.setThreads(threads);
+        }
+        float[][] v = m.toFloatMatrix();
+        for (int r = 0; r < rows; r++) {
+            int best = 0;
+            for (int c = 1; c < cols; c++) if (v[r][c] > v[r][best]) best = c;
+            assertEquals(best, arg[4 + r], "row " + r);
+            assertEquals(v[r][best], max[4 + r], 0f, "row " + r);
+        }
+        assertEquals(3, arg[4 + 3]);                    // whole row 5 = view row 3
+        assertEquals(cols - 1, arg[4 + 4]);
+        assertEquals(0f, max[0], 0f);                   // entries before `at` untouched
     }
 
     @Test

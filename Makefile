@@ -17,7 +17,7 @@ TEST_DEPS ?=
 EXPERIMENT_DEPS ?=
 -include mlflow/mlflow.mk
 
-.PHONY: all build experiment sweep changed validate list test clean help
+.PHONY: all build experiment sweep changed validate list test readme clean help
 
 all: build
 
@@ -29,6 +29,7 @@ help:
 	@echo "make validate                check every spec in experiments/"
 	@echo "make list                    experiments and which of their stages are cached"
 	@echo "make test                    build, then run every test (mvn -B test)"
+	@echo "make readme                  reassemble README.md from docs/ (after editing docs or the spec schema)"
 	@echo "make clean                   remove build output (not runs/ nor the stage cache)"
 
 build: $(BUILD_STAMP)
@@ -60,6 +61,10 @@ list: build
 
 test: build $(TEST_DEPS)
 	$(MVN) test
+
+readme: build
+	bin/attnlab schema --markdown > docs/spec-reference.md
+	python3 docs/build_readme.py
 
 clean:
 	rm -rf target

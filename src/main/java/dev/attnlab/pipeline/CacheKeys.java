@@ -11,7 +11,7 @@ import java.util.TreeMap;
 
 /**
  * Cache keys: sha256 of the canonical JSON of (stage name, stage version, each spec section the
- * stage reads, each input stage's key). A stage's key therefore changes exactly when its own
+ * stage reads, or single keys of them, each input stage's key). A stage's key therefore changes exactly when its own
  * sections, its implementation version, or anything upstream changes. Keys listed in
  * {@link SpecSchema#CACHE_NEUTRAL} (how, not what, is computed) are left out.
  */
@@ -32,8 +32,8 @@ public final class CacheKeys {
     public static String key(ExperimentSpec spec, PipelineDefinition.StageNode stage, int version,
                              Map<String, String> inputKeys) {
         Map<String, Object> reads = new TreeMap<>();
-        for (String section : stage.reads()) {
-            reads.put(section, withoutNeutralKeys(section, spec.resolved().get(section)));
+        for (String read : stage.reads()) {
+            reads.put(read, withoutNeutralKeys(read, resolvedValue(spec, read)));
         }
         Map<String, Object> inputs = new TreeMap<>();
         for (String in : stage.inputs()) {
@@ -49,6 +49,15 @@ public final class CacheKeys {
         material.put("reads", reads);
         material.put("inputs", inputs);
         return CanonicalJson.sha256(CanonicalJson.write(material));
+    }
+
+    /** The resolved value of a section ("train") or of one key in it ("interpret.every"). */
+    private static Object resolvedValue(ExperimentSpec spec, String read) {
+        Object value = spec.resolved();
+        for (String part : read.split("\\.")) {
+            value = value instanceof Map<?, ?> map ? map.get(part) : null;
+        }
+        return value;
     }
 
     private static Object withoutNeutralKeys(String section, Object value) {

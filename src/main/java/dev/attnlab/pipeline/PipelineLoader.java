@@ -91,10 +91,16 @@ public final class PipelineLoader {
                 problems.add(new SpecProblem(where, "stages." + stageName, "duplicate stage name"));
             }
             List<String> reads = strings(m.get("reads"), where, "stages." + stageName + ".reads", problems);
-            for (String section : reads) {
+            for (String read : reads) {
+                // a whole section, or one key of it ("interpret.every") when a stage needs only that
+                int dot = read.indexOf('.');
+                String section = dot < 0 ? read : read.substring(0, dot);
                 if (!SpecSchema.STAGE_READABLE.contains(section)) {
                     problems.add(new SpecProblem(where, "stages." + stageName + ".reads", "unknown spec section '"
                             + section + "'; a stage may read " + String.join(", ", new java.util.TreeSet<>(SpecSchema.STAGE_READABLE))));
+                } else if (dot >= 0 && SpecSchema.key(read).isEmpty()) {
+                    problems.add(new SpecProblem(where, "stages." + stageName + ".reads", "unknown spec key '" + read
+                            + "'; `attnlab schema` lists the keys"));
                 }
             }
             List<String> inputs = strings(m.get("inputs"), where, "stages." + stageName + ".inputs", problems);

@@ -5,6 +5,8 @@ import dev.attnlab.tokenize.TokenizedData;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.attnlab.eval.RepeatedTokens;
+import dev.attnlab.interpret.HeadScoreTrajectory;
 import dev.attnlab.model.Kernels;
 import dev.attnlab.model.ModelConfig;
 import dev.attnlab.model.ModelIO;
@@ -57,7 +59,17 @@ public final class TrainStage implements Stage {
                 "train.total_steps", Long.toString(trainer.totalSteps())));
         ctx.log().info(String.format("train: %,d parameters, %,d training rows of %d tokens, %d steps",
                 nParams, train.count(), train.length(), trainer.totalSteps()));
-        Trainer.Summary s = trainer.run();
+        int probeEvery = spec.interpret().every();
+        HeadScoreTrajectory trajectory = new HeadScoreTrajectory(
+                RepeatedTokens.blockLength(spec.interpret().inductionBlockLen(), cfg.nCtx()), spec.seed(), ctx.tracker());
+        Trainer.Summary s = trainer.run(probeEvery, trajectory::probe);
+        if (trajectory.size() > 0) {
+            Path csv = out.resolve("head_scores_by_step.csv"), png = out.resolve("head_scores_by_step.png");
+            trajectory.writeCsv(csv);
+            trajectory.writePlot(png);
+            ctx.tracker().logArtifact(csv, "train");
+            ctx.tracker().logArtifact(png, "train");
+        }
 
         Path modelDir = out.resolve("model");
         ModelIO.save(trainer.model(), modelDir);

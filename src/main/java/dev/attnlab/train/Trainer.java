@@ -78,7 +78,21 @@ public final class Trainer {
         return spec.steps() > 0 ? spec.steps() : Math.max(1, (long) Math.ceil(spec.epochs() * perEpoch));
     }
 
+    /** Called with the model at chosen steps (interpret.every): looks, never changes weights or RNG. */
+    @FunctionalInterface
+    public interface Probe {
+        void at(long step, Transformer model) throws IOException;
+    }
+
     public Summary run() throws IOException {
+        return run(0, (step, m) -> { });
+    }
+
+    /**
+     * Trains; with {@code probeEvery > 0} calls {@code probe} at step 0 (when starting fresh), every
+     * {@code probeEvery} steps and at the last step.
+     */
+    public Summary run(long probeEvery, Probe probe) throws IOException {
         int batch = spec.batchSize(), rowLen = train.length();
         long total = totalSteps();
         DataOrder order = new DataOrder(train.count(), batch, seed);
@@ -115,6 +129,7 @@ public final class Trainer {
         double emaTps = 0;
         try (Progress.Task bar = progress.start("train", total, "steps")) {
             bar.step(start);
+            if (probeEvery > 0 && start == 0) probe.at(0, model);
             Counter trainTokens = TrackingMeters.tokens("train"); // system/tokens/train in MLflow
             for (long s = start; s < total; s++) {
                 int[] idx = order.batch(s);
@@ -141,6 +156,7 @@ public final class Trainer {
                     valLoss = evaluate(stepper, done);
                     lastEval = done;
                 }
+                if (probeEvery > 0 && (done % probeEvery == 0 || done == total)) probe.at(done, model);
                 if (spec.checkpointEvery() > 0 && done % spec.checkpointEvery() == 0 && done < total) {
                     checkpoints.save(done, adam.steps(), fingerprint, model.parameters(), adam.state());
                     lastCheckpoint = done;

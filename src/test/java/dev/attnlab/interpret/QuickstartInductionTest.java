@@ -41,7 +41,8 @@ class QuickstartInductionTest {
 
     @Test
     void twoLayerQuickstartGrowsAPreviousTokenAndAnInductionHead() throws IOException {
-        Path out = interpretOutput("induction-2l");
+        RunResult run = run("induction-2l");
+        Path out = run.stage("interpret").outputDir();
         List<Map<String, String>> scores = csv(out.resolve("head_scores.csv"));
         double bestPrev = best(scores, "0", "prev_token");
         double bestInduction = best(scores, "1", "induction");
@@ -57,6 +58,15 @@ class QuickstartInductionTest {
         String inductionHead = argBest(scores, "1", "induction");
         assertTrue(delta(ablation, inductionHead) > 0.2,
                 "mean-ablating " + inductionHead + " raised the repeated-half loss by only " + delta(ablation, inductionHead));
+
+        // interpret.every: the head scores during training show the phase change: no induction head at
+        // initialisation, one by the end, and the last probe is the interpret stage's own measurement
+        List<Map<String, String>> trajectory = csv(run.stage("train").outputDir().resolve("head_scores_by_step.csv"));
+        List<Map<String, String>> atStart = trajectory.stream().filter(r -> r.get("step").equals("0")).toList();
+        List<Map<String, String>> atEnd = trajectory.stream().filter(r -> r.get("step").equals("4000")).toList();
+        assertTrue(best(atStart, "1", "induction") < 0.2, "induction score at initialisation: " + atStart);
+        assertEquals(bestInduction, best(atEnd, "1", "induction"), 1e-6);
+        assertEquals(4000 / 200 + 1, trajectory.stream().map(r -> r.get("step")).distinct().count());
     }
 
     @Test
@@ -68,6 +78,10 @@ class QuickstartInductionTest {
     }
 
     private Path interpretOutput(String name) {
+        return run(name).stage("interpret").outputDir();
+    }
+
+    private RunResult run(String name) {
         ProjectLayout layout = new ProjectLayout(PROJECT, PROJECT.resolve("pipelines"),
                 PROJECT.resolve("experiments"), work.resolve("runs"), work.resolve("cache"));
         List<String> sets = List.of("tracking.backend=none");
@@ -75,7 +89,7 @@ class QuickstartInductionTest {
                 .run(SpecLoader.load(PROJECT.resolve("experiments/" + name + ".yaml"), sets),
                         RunOptions.defaults().withOverrides(sets));
         assertEquals(RunResult.Status.COMPLETED, result.status(), result.error());
-        return result.stage("interpret").outputDir();
+        return result;
     }
 
     private static List<Map<String, String>> csv(Path file) throws IOException {

@@ -60,6 +60,9 @@ class CacheKeysTest {
         assertEquals(List.of("ingest", "tokenize", "train", "evaluate", "interpret"), changed(base, keys(V1, "seed=1")));
         assertEquals(List.of("evaluate"), changed(base, keys(V1, "evaluate.max_batches=3")));
         assertEquals(List.of("interpret"), changed(base, keys(V1, "interpret.top_k=3")));
+        // train reads single interpret keys: head scores during training change its outputs
+        assertEquals(List.of("train", "evaluate", "interpret"), changed(base, keys(V1, "interpret.every=100")));
+        assertEquals(List.of("train", "evaluate", "interpret"), changed(base, keys(V1, "interpret.induction_block_len=5")));
     }
 
     @Test

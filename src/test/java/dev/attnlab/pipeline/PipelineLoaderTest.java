@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -29,7 +30,8 @@ class PipelineLoaderTest {
         PipelineDefinition p = PipelineLoader.load(Path.of("pipelines"), "language-model");
         assertEquals(List.of("ingest", "tokenize", "train", "evaluate", "interpret"), p.stageNames());
         assertEquals(List.of("train", "tokenize"), p.stage("evaluate").inputs());
-        assertEquals(List.of("model", "train", "seed"), p.stage("train").reads());
+        assertEquals(List.of("model", "train", "seed", "interpret.every", "interpret.induction_block_len"),
+                p.stage("train").reads());
     }
 
     @Test
@@ -60,13 +62,15 @@ class PipelineLoaderTest {
     void inputThatIsNotAStageAndUnknownSectionAndDuplicates() throws Exception {
         String e = error("""
                 stages:
-                  - {name: a, reads: [dta, tracking]}
+                  - {name: a, reads: [dta, tracking, interpret.evry, interpret.every]}
                   - {name: b, inputs: [x]}
                   - {name: b}
                   - {name: c, output: y}
                 """);
         assertTrue(e.contains("stages.a.reads: unknown spec section 'dta'; a stage may read data, evaluate, interpret, model, seed, tokenizer, train"), e);
         assertTrue(e.contains("unknown spec section 'tracking'"), e);
+        assertTrue(e.contains("stages.a.reads: unknown spec key 'interpret.evry'"), e);
+        assertFalse(e.contains("'interpret.every'"), e);
         assertTrue(e.contains("stages.b.inputs: input 'x' is not a stage of this pipeline"), e);
         assertTrue(e.contains("stages.b: duplicate stage name"), e);
         assertTrue(e.contains("stages.c.output: unknown key; expected name, reads, inputs"), e);

@@ -8,6 +8,7 @@ import dev.attnlab.pipeline.Progress;
 import dev.attnlab.pipeline.RunLog;
 import dev.attnlab.pipeline.StageContext;
 import dev.attnlab.spec.ExperimentSpec;
+import dev.attnlab.spec.InterpretSpec;
 import dev.attnlab.spec.ModelSpec;
 import dev.attnlab.spec.TrainSpec;
 import dev.attnlab.tokenize.TokenShardWriter;
@@ -46,10 +47,15 @@ class TrainStageTest {
     }
 
     static ExperimentSpec spec(String resume) {
+        return spec(resume, 0);
+    }
+
+    static ExperimentSpec spec(String resume, int interpretEvery) {
         ModelSpec m = new ModelSpec(1, 16, 2, 0, 12, "learned", "none", "none", 0, true, false, true, true, 0.02);
         TrainSpec t = new TrainSpec(1e-3, 0.9, 0.999, 1e-8, 0.01, false, false, "warmup_cosine", 3, 0.1, 1.0,
                 4, 12, 1.0, 5, 2, 5, resume, 1, 0);
-        return new ExperimentSpec("t", "", "language-model", 5, null, null, m, t, null, null, null, null, Map.of());
+        InterpretSpec interpret = new InterpretSpec(true, List.of(), 2, interpretEvery, 20, true, 4096, 0);
+        return new ExperimentSpec("t", "", "language-model", 5, null, null, m, t, null, interpret, null, null, Map.of());
     }
 
     static final class Recording implements Tracker {
@@ -94,6 +100,39 @@ class TrainStageTest {
         assertFalse(rec2.metrics.contains("train/loss@1"));
         Transformer m2 = ModelIO.load(out2.resolve("model"));
         assertEquals(m.parameters().get("unembed.W_U"), m2.parameters().get("unembed.W_U"));
+    }
+
+    @Test
+    void interpretEveryLogsHeadScoresDuringTrainingWithoutChangingTheWeights(@TempDir Path tmp) throws Exception {
+        Path tok = tokenized(tmp.resolve("tokenize"));
+        Recording probed = new Recording();
+        Path out = Files.createDirectories(tmp.resolve("probed"));
+        new TrainStage().run(new StageContext(spec("none", 4), Map.of("tokenize", tok), out, probed, Progress.NONE,
+                RunLog.STDERR, null));
+        for (long step : new long[] {0, 4, 8, 12}) {
+            for (String head : List.of("L0H0", "L0H1")) {
+                for (String score : List.of("prev_token", "duplicate_token", "induction")) {
+                    assertTrue(probed.metrics.contains("heads/" + head + "/" + score + "@" + step), head + " " + score + "@" + step);
+                }
+            }
+        }
+        assertFalse(probed.metrics.stream().anyMatch(k -> k.startsWith("heads/") && k.endsWith("@5")));
+        List<String> csv = Files.readAllLines(out.resolve("head_scores_by_step.csv"));
+        assertEquals("step,layer,head,name,prev_token,duplicate_token,induction", csv.get(0));
+        assertEquals(1 + 4 * 2, csv.size());                       // 4 probed steps x 2 heads
+        assertTrue(csv.get(csv.size() - 1).startsWith("12,0,1,L0H1,"), csv.get(csv.size() - 1));
+        assertTrue(Files.size(out.resolve("head_scores_by_step.png")) > 1000);
+        assertTrue(probed.artifacts.containsAll(List.of("train/head_scores_by_step.csv", "train/head_scores_by_step.png")));
+
+        // probing only looks: the same training without it ends with identical weights
+        Path plain = Files.createDirectories(tmp.resolve("plain"));
+        Recording rec = new Recording();
+        new TrainStage().run(new StageContext(spec("none", 0), Map.of("tokenize", tok), plain, rec, Progress.NONE,
+                RunLog.STDERR, null));
+        assertFalse(rec.metrics.stream().anyMatch(k -> k.startsWith("heads/")));
+        assertFalse(Files.exists(plain.resolve("head_scores_by_step.csv")));
+        assertEquals(ModelIO.load(plain.resolve("model")).parameters().get("blocks.0.attn.W_Q"),
+                ModelIO.load(out.resolve("model")).parameters().get("blocks.0.attn.W_Q"));
     }
 
     @Test

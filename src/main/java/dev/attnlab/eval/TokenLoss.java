@@ -1,9 +1,8 @@
 package dev.attnlab.eval;
 
+import dev.attnlab.model.Kernels;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Per-token cross-entropy and next-token correctness from logits. Position p's logits predict
@@ -39,8 +38,9 @@ public final class TokenLoss {
     }
 
     /**
-     * Computes the result from {@code logits} [batch, pos, vocab] and then releases them: the
-     * softmax is done in place, so at vocabulary 50,257 no second logits-sized buffer is made.
+     * Computes the result from {@code logits} [batch, pos, vocab] and then releases them: one
+     * row-parallel pass ({@link Kernels#tokenNll}), so at vocabulary 50,257 no second logits-sized
+     * buffer is made (ND4J's exp/sum/argMax reductions took most of the evaluate stage's time).
      * The caller must not use {@code logits} afterwards.
      */
     public static Result of(INDArray logits, int[][] targets, int padId) {
@@ -50,23 +50,20 @@ public final class TokenLoss {
         int b = (int) logits.size(0);
         int t = (int) logits.size(1);
         int v = (int) logits.size(2);
-        INDArray x = logits.dataType() == DataType.FLOAT && logits.ordering() == 'c' ? logits.reshape(b * t, v)
-                : logits.castTo(DataType.FLOAT).dup('c').reshape(b * t, v);
-        long[] argMax = Nd4j.argMax(x, 1).castTo(DataType.LONG).data().asLong();
-        INDArray max = x.max(true, 1);
-        x.subiColumnVector(max);
-        float[] targetLogit = new float[b * t];
+        INDArray x = Kernels.contiguous(logits.castTo(DataType.FLOAT)).reshape(b * t, v);
+        int[] flat = new int[b * t];
         for (int bi = 0; bi < b; bi++) {
             for (int p = 0; p < t; p++) {
                 int target = targets[bi][p];
-                if (padId >= 0 && target == padId) continue;
-                if (target < 0 || target >= v) {
+                if (!(padId >= 0 && target == padId) && (target < 0 || target >= v)) {
                     throw new IllegalArgumentException("target token " + target + " outside the model's vocabulary of " + v);
                 }
-                targetLogit[bi * t + p] = x.getFloat((long) bi * t + p, target);
+                flat[bi * t + p] = target;
             }
         }
-        float[] logSumExp = Transforms.log(Transforms.exp(x, false).sum(1), false).castTo(DataType.FLOAT).toFloatVector();
+        float[] tokenNll = new float[b * t];
+        int[] argMax = new int[b * t];
+        Kernels.tokenNll(x, flat, padId, tokenNll, argMax);
         release(logits);
         release(x);
         float[][] nll = new float[b][t];
@@ -74,12 +71,8 @@ public final class TokenLoss {
         for (int bi = 0; bi < b; bi++) {
             for (int p = 0; p < t; p++) {
                 int row = bi * t + p;
-                if (padId >= 0 && targets[bi][p] == padId) {
-                    nll[bi][p] = Float.NaN;
-                    continue;
-                }
-                nll[bi][p] = logSumExp[row] - targetLogit[row];
-                correct[bi][p] = argMax[row] == targets[bi][p];
+                nll[bi][p] = tokenNll[row];
+                correct[bi][p] = !Float.isNaN(tokenNll[row]) && argMax[row] == targets[bi][p];
             }
         }
         return new Result(nll, correct);

@@ -192,6 +192,46 @@ public final class Kernels {
     }
 
     /**
+     * Per-token negative log-likelihood −log softmax(logits[i])[targets[i]] into {@code nll[i]} (NaN
+     * where the target is {@code padId} >= 0) and each row's first arg-max into {@code argMax[i]}, in
+     * one row-parallel pass over contiguous float32 logits [N, V] (evaluation: no gradient). Targets
+     * must lie in [0, V) unless padding.
+     */
+    public static void tokenNll(INDArray logits, int[] targets, int padId, float[] nll, int[] argMax) {
+        if (logits.dataType() != DataType.FLOAT || logits.rank() != 2 || !isContiguous(logits)) {
+            throw new IllegalArgumentException("tokenNll needs contiguous float32 logits [N, V], got " + logits.shapeInfoToString());
+        }
+        int n = (int) logits.size(0), v = (int) logits.size(1);
+        long off = logits.offset();
+        FloatBuffer z = logits.data().asNioFloat();
+        parallel(n, v, (from, to) -> {
+            if (VECTOR) {
+                VectorKernels.tokenNll(z, off, v, targets, padId, nll, argMax, (int) from, (int) to);
+                return 0;
+            }
+            for (int i = (int) from; i < to; i++) {
+                int a = (int) (off + (long) i * v), best = 0;
+                float max = z.get(a);
+                for (int j = 1; j < v; j++) {
+                    if (z.get(a + j) > max) {
+                        max = z.get(a + j);
+                        best = j;
+                    }
+                }
+                argMax[i] = best;
+                if (padId >= 0 && targets[i] == padId) {
+                    nll[i] = Float.NaN;
+                    continue;
+                }
+                double sum = 0;
+                for (int j = 0; j < v; j++) sum += Math.exp(z.get(a + j) - max);
+                nll[i] = (float) (Math.log(sum) - (z.get(a + targets[i]) - max));
+            }
+            return 0;
+        });
+    }
+
+    /**
      * Row maxima and first arg-maxima of a contiguous float32 matrix m [rows, cols] into
      * {@code max[at + r]} and {@code argMax[at + r]}, in one row-parallel pass. ND4J's max and argMax
      * reductions took minutes per [4096, 50257] chunk of the interpret stage's vocabulary tables.

@@ -73,6 +73,23 @@ final class VectorKernels {
         }
     }
 
+    /** Rows [from, to) of Kernels.tokenNll. */
+    static void tokenNll(FloatBuffer z, long off, int v, int[] targets, int padId, float[] nll, int[] argMax, int from, int to) {
+        float[] r = row(v);
+        for (int i = from; i < to; i++) {
+            z.get((int) (off + (long) i * v), r, 0, v);
+            float m = max(r, v);
+            argMax[i] = indexOf(r, v, m);
+            int t = targets[i];
+            if (padId >= 0 && t == padId) {
+                nll[i] = Float.NaN;
+                continue;
+            }
+            float zt = r[t] - m;
+            nll[i] = (float) (Math.log(expInPlace(r, v, m)) - zt);
+        }
+    }
+
     /** First index of v in a[0, n); 0 when absent (a row of NaNs has no maximum to find). */
     private static int indexOf(float[] a, int n, float v) {
         int i = 0;

@@ -62,12 +62,16 @@ public final class StageBenchmark {
 
         // spec defaults: evaluate {max_batches 50, induction_batches 4}, train.batch_size 32,
         // interpret {samples 2, top_k 20, ablation true, vocab_chunk 4096}
+        List<String> stages = List.of(System.getProperty("stages", "evaluate interpret").split(" "));
         long t0 = System.nanoTime();
         long c0 = cpuNanos();
-        new Evaluation(model, data, new Evaluation.Settings(new EvaluateSpec(50, 0, 0, 0, 4), 32, 0), LINES,
-                RunLog.STDERR).run(Files.createDirectories(out.resolve("evaluate")), Tracker.NONE, "evaluate");
-        double evalS = (System.nanoTime() - t0) / 1e9;
-        System.out.printf(Locale.ROOT, "evaluate  %s: %.1f s wall, %.1f s CPU%n", label, evalS, (cpuNanos() - c0) / 1e9);
+        if (stages.contains("evaluate")) {
+            new Evaluation(model, data, new Evaluation.Settings(new EvaluateSpec(50, 0, 0, 0, 4), 32, 0), LINES,
+                    RunLog.STDERR).run(Files.createDirectories(out.resolve("evaluate")), Tracker.NONE, "evaluate");
+            double evalS = (System.nanoTime() - t0) / 1e9;
+            System.out.printf(Locale.ROOT, "evaluate  %s: %.1f s wall, %.1f s CPU%n", label, evalS, (cpuNanos() - c0) / 1e9);
+        }
+        if (!stages.contains("interpret")) return;
 
         t0 = System.nanoTime();
         c0 = cpuNanos();

@@ -85,6 +85,39 @@ class KernelsTest {
     }
 
     @Test
+    void tokenNllMatchesADoubleLogSoftmaxAndSkipsPadding() {
+        int n = 300, v = 1003;                          // large enough to run in parallel; odd width for vector tails
+        INDArray d = randn(DataType.DOUBLE, 21, n, v).muli(3), f = d.castTo(DataType.FLOAT);
+        int[] targets = new int[n];
+        Random r = new Random(5);
+        for (int i = 0; i < n; i++) targets[i] = i % 7 == 0 ? 2 : r.nextInt(v);  // 2 is the pad id
+        float[] nll = new float[n];
+        int[] arg = new int[n];
+        int threads = Kernels.threads();
+        Kernels.setThreads(2);
+        try {
+            Kernels.tokenNll(f, targets, 2, nll, arg);
+        } finally {
+            Kernels.setThreads(threads);
+        }
+        double[][] z = d.toDoubleMatrix();
+        for (int i = 0; i < n; i++) {
+            int best = 0;
+            double max = Double.NEGATIVE_INFINITY, sum = 0;
+            for (int j = 0; j < v; j++) {
+                if ((float) z[i][j] > max) { max = (float) z[i][j]; best = j; }
+            }
+            for (int j = 0; j < v; j++) sum += Math.exp(z[i][j] - max);
+            assertEquals(best, arg[i], "row " + i);
+            if (targets[i] == 2) {
+                assertTrue(Float.isNaN(nll[i]), "row " + i + " is padding");
+            } else {
+                assertEquals(Math.log(sum) - (z[i][targets[i]] - max), nll[i], 1e-4, "row " + i);
+            }
+        }
+    }
+
+    @Test
     void rowMaxArgMaxMatchesAScanAndPicksTheFirstOfTies() {
         int rows = 700, cols = 1003;                   // large enough to run in parallel; odd width for vector tails
         INDArray whole = randn(DataType.FLOAT, 11, rows + 3, cols);

@@ -43,7 +43,7 @@ name="$(sed -n 's/^name:[[:space:]]*//p' "$spec" | head -n1 | tr -d "\"'")"
 make -s build
 bin/attnlab run "$spec" "${sets[@]}" --until tokenize --set tracking.backend=none >/dev/null # data cached once, outside the timing
 steps_per_s() { # newest run dir of the spec -> train steps / train seconds (from training.json)
-  local dir; dir="$(ls -1d runs/"$name"/*/ | sort | tail -n1)"
+  local dir; dir="$(ls -1td runs/"$name"/*/ | head -n1)" # newest by time: names of one second sort out of order
   python3 - "$dir" <<'PY'
 import json, os, sys
 m = json.load(open(os.path.join(sys.argv[1], "manifest.json")))

@@ -8,6 +8,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -68,6 +69,17 @@ class KernelsTest {
         Kernels.softmaxBackward(p, g, 0.25);
         Kernels.softmaxBackward(pf, gf, 0.25);
         assertTrue(g.castTo(DataType.FLOAT).equalsWithEps(gf, 1e-5));
+    }
+
+    @Test
+    void columnSumsMatchAReductionAlsoOnOffsetViews() {
+        for (DataType t : new DataType[]{DataType.FLOAT, DataType.DOUBLE}) {
+            INDArray m = randn(t, 17, 40, 1003);
+            INDArray view = m.get(NDArrayIndex.interval(3, 38), NDArrayIndex.all());       // rows 3..37, offset 3·1003
+            INDArray sums = Kernels.columnSums(view);
+            assertArrayEquals(new long[]{1003}, sums.shape());
+            assertTrue(view.dup().sum(0).equalsWithEps(sums, t == DataType.FLOAT ? 1e-4 : 1e-10), t.toString());
+        }
     }
 
     @Test

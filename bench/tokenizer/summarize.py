@@ -13,26 +13,25 @@ for name, b in best.items():
     runs = ", ".join(f"{r['seconds']:.2f}" for r in rows if r["impl"] == name)
     same = "yes" if ref and b["checksum"] == ref["checksum"] and b["tokens"] == ref["tokens"] else "NO"
     print(f"{name:<15}{b['mb_per_s']:>9.2f}{b['tokens_per_s']:>13,.0f}{b['seconds']:>9.2f}  {runs:<18}{b['tokens']:>10,}  {same}")
+
+
+def per_round_ratios(name, against):
+    """seconds of `name` / seconds of `against` in each round: both ran back to back under similar load."""
+    ratios = []
+    for r in rows:
+        if r["impl"] == name:
+            mine = [a for a in rows if a["impl"] == against and a["rep"] == r["rep"]]
+            if mine:
+                ratios.append(r["seconds"] / mine[0]["seconds"])
+    return ", ".join(f"{x:.2f}" for x in ratios)
+
+
 if ref:
     for name, b in best.items():
         if name.startswith("attnlab"):
             continue
-        # per-round ratios: both sides of a round ran back to back under similar background load
-        per_round = []
-        for r in rows:
-            if r["impl"] == name:
-                mine = [a for a in rows if a["impl"] == "attnlab" and a["rep"] == r["rep"]]
-                if mine:
-                    per_round.append(r["seconds"] / mine[0]["seconds"])
-        rounds = ", ".join(f"{x:.2f}" for x in per_round)
-        print(f"attnlab / {name}: best vs best {ref['mb_per_s'] / b['mb_per_s']:.2f}x; per round {rounds}")
+        print(f"attnlab / {name}: best vs best {ref['mb_per_s'] / b['mb_per_s']:.2f}x; per round {per_round_ratios(name, 'attnlab')}")
         cold = best.get("attnlab-cold")
         if cold:
-            per_round_cold = []
-            for r in rows:
-                if r["impl"] == name:
-                    c = [a for a in rows if a["impl"] == "attnlab-cold" and a["rep"] == r["rep"]]
-                    if c:
-                        per_round_cold.append(r["seconds"] / c[0]["seconds"])
-            rc = ", ".join(f"{x:.2f}" for x in per_round_cold)
-            print(f"attnlab-cold / {name}: best vs best {cold['mb_per_s'] / b['mb_per_s']:.2f}x; per round {rc}")
+            print(f"attnlab-cold / {name}: best vs best {cold['mb_per_s'] / b['mb_per_s']:.2f}x; "
+                  f"per round {per_round_ratios(name, 'attnlab-cold')}")

@@ -12,6 +12,10 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 
+import static dev.attnlab.model.Kernels.Causal.LOWER_LEFT;
+import static dev.attnlab.model.Kernels.Causal.LOWER_LEFT_T;
+import static dev.attnlab.model.Kernels.Causal.LOWER_RESULT;
+
 /**
  * A decoder-only transformer (attention-only by default), forward AND backward written by hand on
  * ND4J arrays: no SameDiff graph, so no executor overhead and none of its broken gradients (see
@@ -244,28 +248,36 @@ public final class Transformer implements HookedModel {
 
     /** Causal self-attention on x [N, D]; records hook_q .. hook_z (and hook_result on request). */
     private INDArray attention(Activations a, HookEditor ed, String h, String w, INDArray x, int B, int T, boolean attnResult) {
-        int N = B * T, H = cfg.nHeads(), d = cfg.dHead(), D = cfg.dModel();
+        int N = B * T, H = cfg.nHeads(), d = cfg.dHead(), D = cfg.dModel(), HD = H * d;
         a.values.put("_" + h + "in", x);
-        INDArray[] qkv = new INDArray[3];
-        String[] n = {"Q", "K", "V"};
+        // Q, K and V in one product: one [N, D]·[D, 3·HD] GEMM is faster than three narrow ones
+        INDArray wQKV = Nd4j.concat(1, p(w + "W_Q"), p(w + "W_K"), p(w + "W_V"));          // [D, 3HD]
+        INDArray qkv = Kernels.mm(x, false, wQKV, false);                                   // [N, 3HD]: q | k | v
+        if (cfg.attnBias()) qkv.addiRowVector(Nd4j.concat(0, p(w + "b_Q"), p(w + "b_K"), p(w + "b_V")));
+        String[] n = {"q", "k", "v"};
         for (int i = 0; i < 3; i++) {
-            INDArray y = Kernels.mm(x, false, p(w + "W_" + n[i]), false);                                       // [N, HD]
-            if (cfg.attnBias()) y.addiRowVector(p(w + "b_" + n[i]));
-            y = hook(a, ed, h + "hook_" + n[i].toLowerCase(), y.reshape(B, T, H, d));       // [B, T, H, d]
-            qkv[i] = toHeads(y, B, T);                                                       // [B·H, T, d]
-            a.values.put("_" + h + n[i] + "h", qkv[i]);
+            // hook_q/k/v are views [B, T, H, d] into qkv; an editor's replacement is copied back into it
+            INDArray view = qkv.get(NDArrayIndex.all(), NDArrayIndex.interval((long) i * HD, (long) (i + 1) * HD))
+                    .reshape(B, T, H, d);                                                    // [B, T, H, d]
+            INDArray edited = hook(a, ed, h + "hook_" + n[i], view);
+            if (edited != view) view.assign(edited);
         }
-        INDArray scores = Nd4j.createUninitialized(dtype, (long) B * H, T, T);             // [B·H, T, T]
-        Kernels.gemm(qkv[0], false, qkv[1], true, scores, 1.0 / Math.sqrt(d), 0.0);     // q·kᵀ / sqrt(d)
+        a.values.put("_" + h + "qkv", qkv);
+        a.values.put("_" + h + "wqkv", wQKV);
+        Kernels.Grid q = Kernels.Grid.heads(qkv, 0, B, T, H, d), k = Kernels.Grid.heads(qkv, HD, B, T, H, d),
+                v = Kernels.Grid.heads(qkv, 2 * HD, B, T, H, d);                              // per (b, h): [T, d]
+        INDArray scores = Nd4j.createUninitialized(dtype, B, H, T, T);                     // [B, H, T, T]
+        Kernels.causalGemm(B, H, LOWER_RESULT, q, k, Kernels.Grid.squares(scores, H, T), 1.0 / Math.sqrt(d), bands(T)); // q·kᵀ/√d
         Kernels.maskFuture(scores.reshape((long) B * H * T, T));                         // key > query → -inf
-        scores = hook(a, ed, h + "hook_attn_scores", scores.reshape(B, H, T, T));          // [B, H, T, T]
-        INDArray pattern = Nd4j.createUninitialized(dtype, (long) B * H * T, T);
-        Kernels.softmaxRows(scores.reshape((long) B * H * T, T), pattern);                  // softmax over keys
-        pattern = hook(a, ed, h + "hook_pattern", pattern.reshape(B, H, T, T));            // [B, H, T, T]
-        a.values.put("_" + h + "pattern3", pattern.reshape((long) B * H, T, T));
-        INDArray zh = Kernels.mm(pattern.reshape((long) B * H, T, T), false, qkv[2], false);           // [B·H, T, d]
-        INDArray z = hook(a, ed, h + "hook_z", fromHeads(zh, B, H, T, d).reshape(B, T, H, d)); // [B, T, H, d]
-        INDArray zFlat = z.reshape(N, (long) H * d);                                        // [N, HD]
+        scores = hook(a, ed, h + "hook_attn_scores", scores);                               // [B, H, T, T]
+        INDArray pattern = Nd4j.createUninitialized(dtype, B, H, T, T);
+        Kernels.softmaxRows(scores.reshape((long) B * H * T, T), pattern.reshape((long) B * H * T, T)); // over keys
+        pattern = Kernels.contiguous(hook(a, ed, h + "hook_pattern", pattern));            // [B, H, T, T]
+        a.values.put("_" + h + "pattern", pattern);
+        INDArray zFlat = Nd4j.createUninitialized(dtype, N, HD);                            // [N, HD]
+        Kernels.causalGemm(B, H, LOWER_LEFT, Kernels.Grid.squares(pattern, H, T), v, Kernels.Grid.heads(zFlat, 0, B, T, H, d), 1.0, bands(T));
+        INDArray z = hook(a, ed, h + "hook_z", zFlat.reshape(B, T, H, d));                 // [B, T, H, d]
+        zFlat = Kernels.contiguous(z).reshape(N, HD);
         a.values.put("_" + h + "zflat", zFlat);
         INDArray out;
         if (attnResult) {
@@ -330,15 +342,9 @@ public final class Transformer implements HookedModel {
         return v;
     }
 
-    /** [B, T, H, d] → [B·H, T, d] (a copy, contiguous for the batched matmuls). */
-    private static INDArray toHeads(INDArray bthd, int B, int T) {
-        long H = bthd.size(2), d = bthd.size(3);
-        return bthd.permute(0, 2, 1, 3).dup('c').reshape(B * H, T, d);
-    }
-
-    /** [B·H, T, d] → [B·T, H·d]. */
-    private static INDArray fromHeads(INDArray bh, int B, int H, int T, int d) {
-        return bh.reshape(B, H, T, d).permute(0, 2, 1, 3).dup('c').reshape((long) B * T, (long) H * d);
+    /** Row bands for the causal per-head products (Kernels.causalGemm). */
+    static int bands(int T) {
+        return Integer.getInteger("attnlab.bands", T >= 64 ? 2 : 1);
     }
 
     static INDArray sinusoidal(int nCtx, int d, DataType dtype) {
@@ -416,34 +422,36 @@ public final class Transformer implements HookedModel {
     }
 
     private INDArray attentionBackward(Activations a, Map<String, INDArray> g, String h, String w, INDArray dOut) {
-        int B = a.batch, T = a.seqLen, H = cfg.nHeads(), d = cfg.dHead();
+        int B = a.batch, T = a.seqLen, N = B * T, H = cfg.nHeads(), d = cfg.dHead(), HD = H * d;
         INDArray x = a.values.get("_" + h + "in");                                          // [N, D]
         INDArray zFlat = a.values.get("_" + h + "zflat");                                   // [N, HD]
-        INDArray pattern = a.values.get("_" + h + "pattern3");                              // [B·H, T, T]
-        INDArray qh = a.values.get("_" + h + "Qh"), kh = a.values.get("_" + h + "Kh"), vh = a.values.get("_" + h + "Vh");
+        INDArray pattern = a.values.get("_" + h + "pattern");                               // [B, H, T, T]
+        INDArray qkv = a.values.get("_" + h + "qkv");                                       // [N, 3HD]
+        INDArray wQKV = a.values.get("_" + h + "wqkv");                                     // [D, 3HD]
+        Kernels.Grid q = Kernels.Grid.heads(qkv, 0, B, T, H, d), k = Kernels.Grid.heads(qkv, HD, B, T, H, d),
+                v = Kernels.Grid.heads(qkv, 2 * HD, B, T, H, d), pat = Kernels.Grid.squares(pattern, H, T);
 
         acc(g, w + "W_O", Kernels.mm(zFlat, true, dOut, false));                            // [HD, D]
         if (cfg.attnBias()) acc(g, w + "b_O", Kernels.columnSums(dOut));
         INDArray dz = Kernels.mm(dOut, false, p(w + "W_O"), true);                           // [N, HD]
-        INDArray dzh = toHeads(dz.reshape(B, T, H, d), B, T);                               // [B·H, T, d]
-        INDArray dPattern = Kernels.mm(dzh, false, vh, true);                       // [B·H, T, T]
-        INDArray dvh = Kernels.mm(pattern, true, dzh, false);                       // [B·H, T, d]
+        Kernels.Grid dzh = Kernels.Grid.heads(dz, 0, B, T, H, d);
+        INDArray dQKV = Nd4j.createUninitialized(dtype, N, 3L * HD);                        // [N, 3HD]: dq | dk | dv
+        INDArray dPattern = Nd4j.createUninitialized(dtype, B, H, T, T);                    // [B, H, T, T]
+        Kernels.Grid dp = Kernels.Grid.squares(dPattern, H, T);
+        Kernels.causalGemm(B, H, LOWER_RESULT, dzh, v, dp, 1.0, bands(T));                 // dP = dz·vᵀ
+        Kernels.causalGemm(B, H, LOWER_LEFT_T, pat, dzh, Kernels.Grid.heads(dQKV, 2 * HD, B, T, H, d), 1.0, bands(T)); // dv = Pᵀ·dz
         // softmax backward: dS = P ⊙ (dP − rowsum(dP ⊙ P)), with the 1/sqrt(d) scale, in place
         Kernels.softmaxBackward(pattern.reshape((long) B * H * T, T), dPattern.reshape((long) B * H * T, T), 1.0 / Math.sqrt(d));
-        INDArray dScores = dPattern;                                                         // [B·H, T, T]
-        INDArray dqh = Kernels.mm(dScores, false, kh, false);                                            // [B·H, T, d]
-        INDArray dkh = Kernels.mm(dScores, true, qh, false);                        // [B·H, T, d]
-        INDArray[] dHeads = {dqh, dkh, dvh};
+        Kernels.causalGemm(B, H, LOWER_LEFT, dp, k, Kernels.Grid.heads(dQKV, 0, B, T, H, d), 1.0, bands(T));   // dq = dS·k
+        Kernels.causalGemm(B, H, LOWER_LEFT_T, dp, q, Kernels.Grid.heads(dQKV, HD, B, T, H, d), 1.0, bands(T)); // dk = dSᵀ·q
+        INDArray dW = Kernels.mm(x, true, dQKV, false);                                      // [D, 3HD]
+        INDArray db = cfg.attnBias() ? Kernels.columnSums(dQKV) : null;                      // [3HD]
         String[] n = {"Q", "K", "V"};
-        INDArray dx = null;
         for (int i = 0; i < 3; i++) {
-            INDArray dy = fromHeads(dHeads[i], B, H, T, d);                                 // [N, HD]
-            acc(g, w + "W_" + n[i], Kernels.mm(x, true, dy, false));                         // [D, HD]
-            if (cfg.attnBias()) acc(g, w + "b_" + n[i], Kernels.columnSums(dy));
-            INDArray dxi = Kernels.mm(dy, false, p(w + "W_" + n[i]), true);                  // [N, D]
-            dx = dx == null ? dxi : dx.addi(dxi);
+            acc(g, w + "W_" + n[i], dW.get(NDArrayIndex.all(), NDArrayIndex.interval((long) i * HD, (long) (i + 1) * HD)).dup('c'));
+            if (db != null) acc(g, w + "b_" + n[i], db.get(NDArrayIndex.interval((long) i * HD, (long) (i + 1) * HD)).dup());
         }
-        return dx;
+        return Kernels.mm(dQKV, false, wQKV, true);                                         // [N, D]
     }
 
     private INDArray mlpBackward(Activations a, Map<String, INDArray> g, String h, String w, INDArray dOut) {

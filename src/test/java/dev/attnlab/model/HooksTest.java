@@ -78,4 +78,28 @@ class HooksTest {
         }).get("logits");
         assertTrue(viaResult.equalsWithEps(ablated.get("logits"), 1e-10));
     }
+
+    @Test
+    void editedValuesFeedTheRestOfTheLayer() {
+        // z = pattern · v per head, so zeroing head 1's v must give exactly what zeroing its z gives;
+        // hook_v is a view into the fused q|k|v activations, so both a replacement and an in-place
+        // edit have to reach the pattern · v product
+        Transformer m = Transformer.init(MLP, DataType.DOUBLE, 4);
+        HookedModel.HookEditor zeroZ = (hook, v) -> hook.equals("blocks.0.attn.hook_z") ? zeroHead(v.dup(), 1) : v;
+        HookedModel.HookEditor replaceV = (hook, v) -> hook.equals("blocks.0.attn.hook_v") ? zeroHead(v.dup(), 1) : v;
+        HookedModel.HookEditor inPlaceV = (hook, v) -> hook.equals("blocks.0.attn.hook_v") ? zeroHead(v, 1) : v;
+        INDArray expected = m.run(TOKENS, Set.of(), zeroZ).get("logits");
+        assertNotEquals(m.run(TOKENS, Set.of()).get("logits"), expected);
+        assertTrue(m.run(TOKENS, Set.of(), replaceV).get("logits").equalsWithEps(expected, 1e-12));
+        assertTrue(m.run(TOKENS, Set.of(), inPlaceV).get("logits").equalsWithEps(expected, 1e-12));
+        // and an edit of hook_q reaches the scores: uniform attention when every query is zero
+        INDArray pattern = m.run(TOKENS, Set.of("blocks.0.attn.hook_pattern"),
+                (hook, v) -> hook.equals("blocks.0.attn.hook_q") ? v.mul(0) : v).get("blocks.0.attn.hook_pattern");
+        assertEquals(1.0 / 3, pattern.getDouble(0, 1, 2, 0), 1e-12);
+    }
+
+    private static INDArray zeroHead(INDArray bthd, int head) {
+        bthd.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(head), NDArrayIndex.all()).assign(0);
+        return bthd;
+    }
 }

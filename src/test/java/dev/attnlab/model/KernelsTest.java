@@ -184,4 +184,36 @@ class KernelsTest {
         assertTrue(vd.castTo(DataType.FLOAT).equalsWithEps(vf, 1e-5));
         assertEquals(Kernels.sumSquares(gd), Kernels.sumSquares(gf), 1e-5 * Kernels.sumSquares(gd));
     }
+
+    @Test
+    void causalBandsGiveTheFullProduct() {
+        // heads inside wider activations (offset columns, ld > d) as attention uses them
+        int B = 2, H = 3, T = 7, d = 4, width = 2 * H * d;
+        INDArray acts = randn(DataType.DOUBLE, 11, (long) B * T, width);          // [B·T, width]
+        INDArray lower = randn(DataType.DOUBLE, 12, B, H, T, T);                   // lower-triangular [T, T] per head
+        for (int b = 0; b < B; b++) for (int h = 0; h < H; h++) for (int i = 0; i < T; i++) for (int j = i + 1; j < T; j++) {
+            lower.putScalar(new int[]{b, h, i, j}, 0.0);
+        }
+        Kernels.Grid a = Kernels.Grid.heads(acts, 1, B, T, H, d), b = Kernels.Grid.heads(acts, H * d, B, T, H, d);
+        Kernels.Grid l = Kernels.Grid.squares(lower, H, T);
+        for (int bands = 1; bands <= T + 1; bands++) {
+            // a·bᵀ: the lower triangle as the full product; whole blocks past a band's end are 0
+            INDArray full = Nd4j.create(DataType.DOUBLE, B, H, T, T), banded = Nd4j.valueArrayOf(new long[]{B, H, T, T}, Double.NaN, DataType.DOUBLE);
+            Kernels.gemm(B, H, a, false, b, true, Kernels.Grid.squares(full, H, T), 0.5, 0.0);
+            Kernels.causalGemm(B, H, Kernels.Causal.LOWER_RESULT, a, b, Kernels.Grid.squares(banded, H, T), 0.5, bands);
+            for (int bb = 0; bb < B; bb++) for (int h = 0; h < H; h++) for (int i = 0; i < T; i++) for (int j = 0; j < T; j++) {
+                double got = banded.getDouble(bb, h, i, j);
+                if (j <= i) assertEquals(full.getDouble(bb, h, i, j), got, 1e-12, "bands " + bands);
+                else assertTrue(!Double.isNaN(got), "bands " + bands + ": every entry written");
+            }
+            // l·b and lᵀ·b: exactly the full products
+            for (Kernels.Causal kind : new Kernels.Causal[]{Kernels.Causal.LOWER_LEFT, Kernels.Causal.LOWER_LEFT_T}) {
+                boolean t = kind == Kernels.Causal.LOWER_LEFT_T;
+                INDArray want = Nd4j.create(DataType.DOUBLE, (long) B * T, H * d), got = Nd4j.create(DataType.DOUBLE, (long) B * T, H * d);
+                Kernels.gemm(B, H, l, t, b, false, Kernels.Grid.heads(want, 0, B, T, H, d), 1.0, 0.0);
+                Kernels.causalGemm(B, H, kind, l, b, Kernels.Grid.heads(got, 0, B, T, H, d), 1.0, bands);
+                assertTrue(want.equalsWithEps(got, 1e-12), kind + " with " + bands + " bands");
+            }
+        }
+    }
 }

@@ -45,6 +45,23 @@ class TransformerGradientTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("architectures")
     void analyticGradientMatchesFiniteDifferences(String label, ModelConfig cfg) {
+        assertGradientsMatch(label, cfg);
+    }
+
+    @ParameterizedTest(name = "{0} row bands")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {2, 3, 4})
+    void causalBandedProductsHaveExactGradients(int bands) {
+        // the per-head products skip the upper blocks of the causal [T, T] matrices in row bands
+        // (Kernels.causalGemm); at t = 4 every band count from 2 to one row per band is exercised
+        System.setProperty("attnlab.bands", String.valueOf(bands));
+        try {
+            assertGradientsMatch(bands + " bands", tiny("learned", "pre_layernorm", "none", true, false, true, true, 2));
+        } finally {
+            System.clearProperty("attnlab.bands");
+        }
+    }
+
+    private static void assertGradientsMatch(String label, ModelConfig cfg) {
         Transformer model = Transformer.init(cfg, DataType.DOUBLE, 42);
         int b = 2, t = 4, pad = 6;
         Random r = new Random(7);

@@ -48,9 +48,10 @@ if ! $torch_only; then
     exit 2
   fi
   # A modest heap (the model lives off-heap in ND4J) and a cap on javacpp's off-heap memory so a
-  # leak shows up as an error rather than as the machine running out of memory.
-  java_opts="${ATTNLAB_JAVA_OPTS:--Xms256m -Xmx2g -Dorg.bytedeco.javacpp.maxbytes=6g -Dorg.bytedeco.javacpp.maxphysicalbytes=10g}"
-  java_cmd="${JAVA:-java} $java_opts -cp $root/target/classes:$root/target/lib/* dev.attnlab.train.ThroughputBench"
+  # leak shows up as an error rather than as the machine running out of memory; the parallel
+  # collector, as bin/attnlab uses.
+  java_opts="${ATTNLAB_JAVA_OPTS:--Xms256m -Xmx2g -XX:+UseParallelGC -Dorg.bytedeco.javacpp.maxbytes=6g -Dorg.bytedeco.javacpp.maxphysicalbytes=10g}"
+  java_cmd="${JAVA:-java} --add-modules jdk.incubator.vector $java_opts -cp $root/target/classes:$root/target/lib/* dev.attnlab.train.ThroughputBench"
 fi
 
 exec python3 "$here/compare.py" --python "$venv_python" --java-cmd "$java_cmd" "${args[@]}"

@@ -301,12 +301,16 @@ def rss_cell(s) -> str:
     return txt + (f" (peak {peak:,.0f})" if peak else "")
 
 
-def config_table(configs: list[Config]) -> str:
+def timed_steps(cfg: Config, steps_scale: float) -> int:
+    return max(2, round(cfg.steps * steps_scale))
+
+
+def config_table(configs: list[Config], steps_scale: float = 1.0) -> str:
     lines = ["| config | vocab | d_model | heads | n_ctx | batch | layers | timed steps (warm-up) |",
              "|---|---:|---:|---:|---:|---:|---:|---|"]
     for c in configs:
         lines.append(f"| {c.name} | {c.vocab:,} | {c.d_model} | {c.heads} | {c.n_ctx} | "
-                     f"{c.batch} | {c.layers} | {c.steps} ({c.warmup}) |")
+                     f"{c.batch} | {c.layers} | {timed_steps(c, steps_scale)} ({c.warmup}) |")
     return "\n".join(lines)
 
 
@@ -457,7 +461,7 @@ def main(argv=None) -> int:
     for rep in range(1, a.repeats + 1):
         for t in threads:
             for cfg in configs:
-                steps = max(2, round(cfg.steps * a.steps_scale))
+                steps = timed_steps(cfg, a.steps_scale)
                 programs = [("pytorch", lambda n: torch_cmd(a.python, cfg, n, cfg.warmup, a.seed))]
                 if java_cmd:
                     programs.append(("attnlab",
@@ -474,7 +478,7 @@ def main(argv=None) -> int:
                     record(full)
 
     print(f"## Training throughput (best of {a.repeats} interleaved runs; worst–best in brackets)\n")
-    print(config_table(configs) + "\n")
+    print(config_table(configs, a.steps_scale) + "\n")
     print(table(runs, configs, threads))
     print("\ntokens/s: wall clock over the timed steps, as each program reports it. tokens/CPU-s: "
           "the same tokens over the process CPU time (all threads) of the timed steps, measured "

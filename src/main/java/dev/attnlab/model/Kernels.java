@@ -286,6 +286,16 @@ public final class Kernels {
 
     /** Softmax of every row of x [rows, cols] into out (may be x). Rows may hold -inf but not only -inf. */
     public static void softmaxRows(INDArray x, INDArray out) {
+        softmaxRows(x, out, false);
+    }
+
+    /**
+     * As {@link #softmaxRows(INDArray, INDArray)}; with {@code causal}, x holds [T, T] score
+     * matrices (cols = T) whose row r may only see keys 0..r mod T: only that prefix is read, and
+     * the rest of the output row is set to 0 (what the -inf of the mask would give), which halves
+     * the work.
+     */
+    public static void softmaxRows(INDArray x, INDArray out, boolean causal) {
         x = contiguous(x);
         int cols = (int) x.size(-1);
         long rows = x.length() / cols;
@@ -293,40 +303,42 @@ public final class Kernels {
             FloatBuffer in = x.data().asNioFloat(), o = out.data().asNioFloat();
             long xo = x.offset(), oo = out.offset();
             parallel(rows, cols, (from, to) -> {
-                VectorKernels.softmaxRows(in, xo, o, oo, cols, from, to);
+                VectorKernels.softmaxRows(in, xo, o, oo, cols, from, to, causal);
                 return 0;
             });
         } else if (x.dataType() == DataType.FLOAT) {
             FloatBuffer in = x.data().asNioFloat(), o = out.data().asNioFloat();
             long xo = x.offset(), oo = out.offset();
             for (long r = 0; r < rows; r++) {
-                int a = (int) (xo + r * cols), b = (int) (oo + r * cols);
+                int a = (int) (xo + r * cols), b = (int) (oo + r * cols), n = causal ? (int) (r % cols) + 1 : cols;
                 float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < cols; j++) max = Math.max(max, in.get(a + j));
+                for (int j = 0; j < n; j++) max = Math.max(max, in.get(a + j));
                 float sum = 0;
-                for (int j = 0; j < cols; j++) {
+                for (int j = 0; j < n; j++) {
                     float e = (float) Math.exp(in.get(a + j) - max);
                     o.put(b + j, e);
                     sum += e;
                 }
                 float inv = 1f / sum;
-                for (int j = 0; j < cols; j++) o.put(b + j, o.get(b + j) * inv);
+                for (int j = 0; j < n; j++) o.put(b + j, o.get(b + j) * inv);
+                for (int j = n; j < cols; j++) o.put(b + j, 0);
             }
         } else {
             DoubleBuffer in = x.data().asNioDouble(), o = out.data().asNioDouble();
             long xo = x.offset(), oo = out.offset();
             for (long r = 0; r < rows; r++) {
-                int a = (int) (xo + r * cols), b = (int) (oo + r * cols);
+                int a = (int) (xo + r * cols), b = (int) (oo + r * cols), n = causal ? (int) (r % cols) + 1 : cols;
                 double max = Double.NEGATIVE_INFINITY;
-                for (int j = 0; j < cols; j++) max = Math.max(max, in.get(a + j));
+                for (int j = 0; j < n; j++) max = Math.max(max, in.get(a + j));
                 double sum = 0;
-                for (int j = 0; j < cols; j++) {
+                for (int j = 0; j < n; j++) {
                     double e = Math.exp(in.get(a + j) - max);
                     o.put(b + j, e);
                     sum += e;
                 }
                 double inv = 1 / sum;
-                for (int j = 0; j < cols; j++) o.put(b + j, o.get(b + j) * inv);
+                for (int j = 0; j < n; j++) o.put(b + j, o.get(b + j) * inv);
+                for (int j = n; j < cols; j++) o.put(b + j, 0);
             }
         }
     }
@@ -428,6 +440,11 @@ public final class Kernels {
 
     /** In place: dP [rows, cols] ← scale · P ⊙ (dP − rowsum(dP ⊙ P)), the softmax backward. */
     public static void softmaxBackward(INDArray pattern, INDArray dPattern, double scale) {
+        softmaxBackward(pattern, dPattern, scale, false);
+    }
+
+    /** As above; with {@code causal} (see {@link #softmaxRows(INDArray, INDArray, boolean)}) row r reads only its prefix and is 0 after it. */
+    public static void softmaxBackward(INDArray pattern, INDArray dPattern, double scale, boolean causal) {
         if (!isContiguous(dPattern)) throw new IllegalArgumentException("dPattern must be contiguous");
         pattern = contiguous(pattern);
         int cols = (int) dPattern.size(-1);
@@ -435,24 +452,26 @@ public final class Kernels {
         if (dPattern.dataType() == DataType.FLOAT && VECTOR) {
             FloatBuffer p = pattern.data().asNioFloat(), g = dPattern.data().asNioFloat();
             parallel(rows, cols, (from, to) -> {
-                VectorKernels.softmaxBackward(p, po, g, go, cols, from, to, (float) scale);
+                VectorKernels.softmaxBackward(p, po, g, go, cols, from, to, (float) scale, causal);
                 return 0;
             });
         } else if (dPattern.dataType() == DataType.FLOAT) {
             FloatBuffer p = pattern.data().asNioFloat(), g = dPattern.data().asNioFloat();
             for (long r = 0; r < rows; r++) {
-                int a = (int) (po + r * cols), b = (int) (go + r * cols);
+                int a = (int) (po + r * cols), b = (int) (go + r * cols), n = causal ? (int) (r % cols) + 1 : cols;
                 float dot = 0;
-                for (int j = 0; j < cols; j++) dot += p.get(a + j) * g.get(b + j);
-                for (int j = 0; j < cols; j++) g.put(b + j, (float) scale * p.get(a + j) * (g.get(b + j) - dot));
+                for (int j = 0; j < n; j++) dot += p.get(a + j) * g.get(b + j);
+                for (int j = 0; j < n; j++) g.put(b + j, (float) scale * p.get(a + j) * (g.get(b + j) - dot));
+                for (int j = n; j < cols; j++) g.put(b + j, 0);
             }
         } else {
             DoubleBuffer p = pattern.data().asNioDouble(), g = dPattern.data().asNioDouble();
             for (long r = 0; r < rows; r++) {
-                int a = (int) (po + r * cols), b = (int) (go + r * cols);
+                int a = (int) (po + r * cols), b = (int) (go + r * cols), n = causal ? (int) (r % cols) + 1 : cols;
                 double dot = 0;
-                for (int j = 0; j < cols; j++) dot += p.get(a + j) * g.get(b + j);
-                for (int j = 0; j < cols; j++) g.put(b + j, scale * p.get(a + j) * (g.get(b + j) - dot));
+                for (int j = 0; j < n; j++) dot += p.get(a + j) * g.get(b + j);
+                for (int j = 0; j < n; j++) g.put(b + j, scale * p.get(a + j) * (g.get(b + j) - dot));
+                for (int j = n; j < cols; j++) g.put(b + j, 0);
             }
         }
     }

@@ -271,11 +271,14 @@ public final class Transformer implements HookedModel {
         Kernels.maskFuture(scores.reshape((long) B * H * T, T));                         // key > query → -inf
         scores = hook(a, ed, h + "hook_attn_scores", scores);                               // [B, H, T, T]
         INDArray pattern = Nd4j.createUninitialized(dtype, B, H, T, T);
-        Kernels.softmaxRows(scores.reshape((long) B * H * T, T), pattern.reshape((long) B * H * T, T)); // over keys
-        pattern = Kernels.contiguous(hook(a, ed, h + "hook_pattern", pattern));            // [B, H, T, T]
+        Kernels.softmaxRows(scores.reshape((long) B * H * T, T), pattern.reshape((long) B * H * T, T), true); // over keys ≤ query
+        INDArray edited = hook(a, ed, h + "hook_pattern", pattern);                         // [B, H, T, T]
+        // an edited pattern need not be causal: then z takes the whole product
+        int zBands = edited == pattern ? bands(T) : 1;
+        pattern = Kernels.contiguous(edited);
         a.values.put("_" + h + "pattern", pattern);
         INDArray zFlat = Nd4j.createUninitialized(dtype, N, HD);                            // [N, HD]
-        Kernels.causalGemm(B, H, LOWER_LEFT, Kernels.Grid.squares(pattern, H, T), v, Kernels.Grid.heads(zFlat, 0, B, T, H, d), 1.0, bands(T));
+        Kernels.causalGemm(B, H, LOWER_LEFT, Kernels.Grid.squares(pattern, H, T), v, Kernels.Grid.heads(zFlat, 0, B, T, H, d), 1.0, zBands);
         INDArray z = hook(a, ed, h + "hook_z", zFlat.reshape(B, T, H, d));                 // [B, T, H, d]
         zFlat = Kernels.contiguous(z).reshape(N, HD);
         a.values.put("_" + h + "zflat", zFlat);
@@ -441,7 +444,7 @@ public final class Transformer implements HookedModel {
         Kernels.causalGemm(B, H, LOWER_RESULT, dzh, v, dp, 1.0, bands(T));                 // dP = dz·vᵀ
         Kernels.causalGemm(B, H, LOWER_LEFT_T, pat, dzh, Kernels.Grid.heads(dQKV, 2 * HD, B, T, H, d), 1.0, bands(T)); // dv = Pᵀ·dz
         // softmax backward: dS = P ⊙ (dP − rowsum(dP ⊙ P)), with the 1/sqrt(d) scale, in place
-        Kernels.softmaxBackward(pattern.reshape((long) B * H * T, T), dPattern.reshape((long) B * H * T, T), 1.0 / Math.sqrt(d));
+        Kernels.softmaxBackward(pattern.reshape((long) B * H * T, T), dPattern.reshape((long) B * H * T, T), 1.0 / Math.sqrt(d), true);
         Kernels.causalGemm(B, H, LOWER_LEFT, dp, k, Kernels.Grid.heads(dQKV, 0, B, T, H, d), 1.0, bands(T));   // dq = dS·k
         Kernels.causalGemm(B, H, LOWER_LEFT_T, dp, q, Kernels.Grid.heads(dQKV, HD, B, T, H, d), 1.0, bands(T)); // dk = dSᵀ·q
         INDArray dW = Kernels.mm(x, true, dQKV, false);                                      // [D, 3HD]

@@ -103,35 +103,40 @@ final class VectorKernels {
         return 0;
     }
 
-    /** Softmax of rows [from, to) of length cols, buffer offsets in elements. */
-    static void softmaxRows(FloatBuffer in, long inOff, FloatBuffer out, long outOff, int cols, long from, long to) {
+    /** Softmax of rows [from, to) of length cols, buffer offsets in elements; causal: row k's first (k mod cols) + 1 only, 0 after. */
+    static void softmaxRows(FloatBuffer in, long inOff, FloatBuffer out, long outOff, int cols, long from, long to, boolean causal) {
         float[] r = row(cols);
         for (long k = from; k < to; k++) {
-            in.get((int) (inOff + k * cols), r, 0, cols);
-            float m = max(r, cols);
-            double s = expInPlace(r, cols, m);
-            scale(r, cols, (float) (1.0 / s));
+            int n = causal ? (int) (k % cols) + 1 : cols;
+            in.get((int) (inOff + k * cols), r, 0, n);
+            float m = max(r, n);
+            double s = expInPlace(r, n, m);
+            scale(r, n, (float) (1.0 / s));
+            java.util.Arrays.fill(r, n, cols, 0f);
             out.put((int) (outOff + k * cols), r, 0, cols);
         }
     }
 
     /** Softmax backward of rows [from, to): g ← scale · p ⊙ (g − Σ g⊙p). */
-    static void softmaxBackward(FloatBuffer pb, long po, FloatBuffer gb, long go, int cols, long from, long to, float scale) {
+    static void softmaxBackward(FloatBuffer pb, long po, FloatBuffer gb, long go, int cols, long from, long to, float scale,
+                                boolean causal) {
         float[][] s = SCRATCH.get();
         float[] p = cols <= CHUNK ? s[0] : new float[cols], g = cols <= CHUNK ? s[1] : new float[cols];
         for (long k = from; k < to; k++) {
-            pb.get((int) (po + k * cols), p, 0, cols);
-            gb.get((int) (go + k * cols), g, 0, cols);
+            int n = causal ? (int) (k % cols) + 1 : cols;
+            pb.get((int) (po + k * cols), p, 0, n);
+            gb.get((int) (go + k * cols), g, 0, n);
             FloatVector acc = FloatVector.zero(S);
             int i = 0;
-            for (; i < S.loopBound(cols); i += S.length()) acc = FloatVector.fromArray(S, p, i).fma(FloatVector.fromArray(S, g, i), acc);
+            for (; i < S.loopBound(n); i += S.length()) acc = FloatVector.fromArray(S, p, i).fma(FloatVector.fromArray(S, g, i), acc);
             float dot = acc.reduceLanes(VectorOperators.ADD);
-            for (; i < cols; i++) dot += p[i] * g[i];
+            for (; i < n; i++) dot += p[i] * g[i];
             i = 0;
-            for (; i < S.loopBound(cols); i += S.length()) {
+            for (; i < S.loopBound(n); i += S.length()) {
                 FloatVector.fromArray(S, g, i).sub(dot).mul(FloatVector.fromArray(S, p, i)).mul(scale).intoArray(g, i);
             }
-            for (; i < cols; i++) g[i] = scale * p[i] * (g[i] - dot);
+            for (; i < n; i++) g[i] = scale * p[i] * (g[i] - dot);
+            java.util.Arrays.fill(g, n, cols, 0f);
             gb.put((int) (go + k * cols), g, 0, cols);
         }
     }

@@ -216,4 +216,24 @@ class KernelsTest {
             }
         }
     }
+
+    @Test
+    void causalSoftmaxAndBackwardMatchTheMaskedOnes() {
+        int rows = 3 * 9, T = 9;                              // three [9, 9] score matrices
+        for (DataType t : new DataType[]{DataType.DOUBLE, DataType.FLOAT}) {
+            INDArray scores = randn(t, 21, rows, T);
+            INDArray masked = scores.dup();
+            Kernels.maskFuture(masked);
+            INDArray want = masked.like(), got = Nd4j.valueArrayOf(new long[]{rows, T}, Double.NaN, t);
+            Kernels.softmaxRows(masked, want);
+            Kernels.softmaxRows(scores, got, true);           // reads the prefix only: no mask needed
+            assertTrue(want.equalsWithEps(got, 1e-6), t + " softmax");
+            // backward: dP above the diagonal may hold anything (here NaN); the result there is 0
+            INDArray dP = randn(t, 22, rows, T), dirty = dP.dup();
+            for (int r = 0; r < rows; r++) for (int k = r % T + 1; k < T; k++) dirty.putScalar(r, k, Double.NaN);
+            Kernels.softmaxBackward(want, dP, 0.5);
+            Kernels.softmaxBackward(want, dirty, 0.5, true);
+            assertTrue(dP.equalsWithEps(dirty, 1e-6), t + " softmax backward");
+        }
+    }
 }

@@ -23,6 +23,8 @@ public final class Kernels {
     /** Whether the JVM runs with {@code --add-modules jdk.incubator.vector} (then float32 uses {@link VectorKernels}). */
     public static final boolean VECTOR = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
     private static final long PARALLEL_MIN_ELEMENTS = 1 << 17;
+    /** Multiply-adds below which a GEMM is not split (splitting costs tens of microseconds). */
+    private static final long GEMM_PARALLEL_MIN = 1 << 22;
     private static volatile int threads = defaultThreads();
     private static volatile ForkJoinPool pool;
 
@@ -39,27 +41,68 @@ public final class Kernels {
         return Runtime.getRuntime().availableProcessors();
     }
 
-    /** Threads for the row-parallel kernels (softmax, cross-entropy, AdamW). */
+    /**
+     * Threads for attnlab's kernels: GEMMs (split by rows, columns or heads) and the row-parallel
+     * kernels (softmax, cross-entropy, AdamW). OpenBLAS and ND4J's own ops are pinned to one thread:
+     * their OpenMP threads spin between the hundreds of small calls of a training step, and at
+     * vocabulary 1,000 two OpenBLAS threads made a step 1.9× slower than one (docs/benchmarks.md).
+     */
     public static void setThreads(int n) {
         threads = Math.max(1, n);
+        pinNativeThreads();
+    }
+
+    private static volatile boolean nativePinned;
+
+    /** OpenBLAS and libnd4j at one thread each (once; setThreads repeats it in case ND4J was reconfigured). */
+    private static void pinNativeThreads() {
+        Nd4j.getEnvironment().setMaxMasterThreads(1);
+        Nd4j.getEnvironment().setMaxThreads(1);
+        Nd4j.factory().blas().setMaxThreads(1);
+        nativePinned = true;
     }
 
     public static int threads() { return threads; }
 
     /** body(from, to) over [0, n) split into one contiguous range per thread; partial results summed. */
     private static double parallel(long n, long elementsPerItem, RangeSum body) {
+        return parallel(n, elementsPerItem, PARALLEL_MIN_ELEMENTS, body);
+    }
+
+    /**
+     * As above, run on one thread when n · elementsPerItem is below minTotal. Otherwise [0, n) is
+     * cut into 4 chunks per thread that the calling thread and threads − 1 pool threads take in
+     * turn, so a helper that wakes late costs a chunk, not half the work. Chunk results are summed
+     * in chunk order: the same inputs give the same sum whichever thread did which chunk.
+     */
+    private static double parallel(long n, long elementsPerItem, long minTotal, RangeSum body) {
         int t = threads;
-        if (t <= 1 || n < 2 || n * elementsPerItem < PARALLEL_MIN_ELEMENTS) return body.apply(0, n);
+        if (t <= 1 || n < 2 || n * elementsPerItem < minTotal) return body.apply(0, n);
         ForkJoinPool p = pool;
-        if (p == null || p.getParallelism() != t) {
+        if (p == null || p.getParallelism() != t - 1) {
             synchronized (Kernels.class) {
-                if (pool == null || pool.getParallelism() != t) pool = new ForkJoinPool(t);
+                if (pool == null || pool.getParallelism() != t - 1) pool = new ForkJoinPool(t - 1);
                 p = pool;
             }
         }
-        int parts = (int) Math.min(t, n);
-        return p.submit(() -> java.util.stream.IntStream.range(0, parts).parallel()
-                .mapToDouble(k -> body.apply(n * k / parts, n * (k + 1) / parts)).sum()).join();
+        int chunks = (int) Math.min(n, 4L * t);
+        double[] sums = new double[chunks];
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        Runnable work = () -> {
+            for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
+                sums[c] = body.apply(n * c / chunks, n * (c + 1) / chunks);
+            }
+        };
+        java.util.List<java.util.concurrent.ForkJoinTask<?>> helpers = new java.util.ArrayList<>(t - 1);
+        for (int i = 0; i < t - 1; i++) helpers.add(p.submit(work));
+        try {
+            work.run();
+        } finally {
+            for (java.util.concurrent.ForkJoinTask<?> h : helpers) h.join();   // never leave a helper writing
+        }
+        double total = 0;
+        for (double v : sums) total += v;
+        return total;
     }
 
     @FunctionalInterface
@@ -120,32 +163,52 @@ public final class Kernels {
         if (k != kb || c.size(r - 2) != m || c.size(r - 1) != n) {
             throw new IllegalArgumentException("gemm shapes " + a.shapeInfoToString() + " " + b.shapeInfoToString());
         }
-        long batch = r == 3 ? a.size(0) : 1;
-        long strideA = (long) rows * cols, strideB = b.size(r - 2) * b.size(r - 1), strideC = (long) m * n;
-        int lda = cols, ldb = (int) b.size(r - 1), ldc = n;
+        if (r == 3) {
+            Grid ga = new Grid(a, 0, rows, cols, cols, (long) rows * cols, 0);
+            Grid gb = new Grid(b, 0, (int) b.size(1), (int) b.size(2), (int) b.size(2), b.size(1) * b.size(2), 0);
+            Grid gc = new Grid(c, 0, m, n, n, (long) m * n, 0);
+            gemm((int) a.size(0), 1, ga, ta, gb, tb, gc, alpha, beta);
+            return;
+        }
+        int lda = cols, ldb = (int) b.size(1);
+        // one part per thread: split the rows of c, or its columns when it has fewer rows
+        boolean byRows = m >= n;
+        int split = byRows ? m : n;
+        INDArray fa = a, fb = b;
+        parallel(split, (long) (byRows ? n : m) * k, GEMM_PARALLEL_MIN, (from, to) -> {
+            int lo = (int) from, len = (int) (to - from);
+            if (byRows) {
+                blas(c.dataType(), ta, tb, len, n, k, alpha, fa, ta ? lo : (long) lo * lda, lda, fb, 0, ldb,
+                        beta, c, (long) lo * n, n);
+            } else {
+                blas(c.dataType(), ta, tb, m, len, k, alpha, fa, 0, lda, fb, tb ? (long) lo * ldb : lo, ldb,
+                        beta, c, lo, n);
+            }
+            return 0;
+        });
+    }
+
+    /**
+     * One BLAS call on row-major matrices at element offsets of contiguous arrays (a view's
+     * addressPointer() already points at the view's offset, so offsets are relative to it).
+     */
+    private static void blas(DataType dt, boolean ta, boolean tb, int m, int n, int k, double alpha,
+                             INDArray a, long aOff, int lda, INDArray b, long bOff, int ldb,
+                             double beta, INDArray c, long cOff, int ldc) {
+        if (!nativePinned) pinNativeThreads();
         int opA = ta ? openblas.CblasTrans : openblas.CblasNoTrans, opB = tb ? openblas.CblasTrans : openblas.CblasNoTrans;
-        // a view's addressPointer() already points at its offset (its asNio*() buffers do not): positions
-        // below are relative to it
-        if (a.dataType() == DataType.FLOAT) {
-            FloatPointer pa = new FloatPointer(a.data().addressPointer()), pb = new FloatPointer(b.data().addressPointer()),
-                    pc = new FloatPointer(c.data().addressPointer());
-            for (long i = 0; i < batch; i++) {
-                pa.position(i * strideA);
-                pb.position(i * strideB);
-                pc.position(i * strideC);
-                openblas.cblas_sgemm(openblas.CblasRowMajor, opA, opB, m, n, k, (float) alpha, pa, lda, pb, ldb, (float) beta, pc, ldc);
-            }
-        } else if (a.dataType() == DataType.DOUBLE) {
-            DoublePointer pa = new DoublePointer(a.data().addressPointer()), pb = new DoublePointer(b.data().addressPointer()),
-                    pc = new DoublePointer(c.data().addressPointer());
-            for (long i = 0; i < batch; i++) {
-                pa.position(i * strideA);
-                pb.position(i * strideB);
-                pc.position(i * strideC);
-                openblas.cblas_dgemm(openblas.CblasRowMajor, opA, opB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
-            }
+        if (dt == DataType.FLOAT) {
+            FloatPointer pa = new FloatPointer(a.data().addressPointer()).position(aOff),
+                    pb = new FloatPointer(b.data().addressPointer()).position(bOff),
+                    pc = new FloatPointer(c.data().addressPointer()).position(cOff);
+            openblas.cblas_sgemm(openblas.CblasRowMajor, opA, opB, m, n, k, (float) alpha, pa, lda, pb, ldb, (float) beta, pc, ldc);
+        } else if (dt == DataType.DOUBLE) {
+            DoublePointer pa = new DoublePointer(a.data().addressPointer()).position(aOff),
+                    pb = new DoublePointer(b.data().addressPointer()).position(bOff),
+                    pc = new DoublePointer(c.data().addressPointer()).position(cOff);
+            openblas.cblas_dgemm(openblas.CblasRowMajor, opA, opB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
         } else {
-            throw new IllegalArgumentException("gemm: unsupported dtype " + a.dataType());
+            throw new IllegalArgumentException("gemm: unsupported dtype " + dt);
         }
     }
 
@@ -235,7 +298,7 @@ public final class Kernels {
         }
     }
 
-    /** For every (b, h): c = alpha · op(a) · op(b) + beta · c, one BLAS call per matrix. */
+    /** For every (b, h): c = alpha · op(a) · op(b) + beta · c, one BLAS call per matrix, matrices spread over the threads. */
     public static void gemm(int B, int H, Grid a, boolean ta, Grid b, boolean tb, Grid c, double alpha, double beta) {
         int m = ta ? a.cols : a.rows, k = ta ? a.rows : a.cols;
         int n = tb ? b.rows : b.cols, kb = tb ? b.cols : b.rows;
@@ -244,33 +307,15 @@ public final class Kernels {
         }
         DataType dt = c.buf.dataType();
         if (a.buf.dataType() != dt || b.buf.dataType() != dt) throw new IllegalArgumentException("gemm grids of mixed dtypes");
-        if (dt == DataType.FLOAT) {
-            FloatPointer pa = new FloatPointer(a.buf.data().addressPointer()), pb = new FloatPointer(b.buf.data().addressPointer()),
-                    pc = new FloatPointer(c.buf.data().addressPointer());
-            int opA = ta ? openblas.CblasTrans : openblas.CblasNoTrans, opB = tb ? openblas.CblasTrans : openblas.CblasNoTrans;
-            for (int i = 0; i < B; i++) {
-                for (int j = 0; j < H; j++) {
-                    pa.position(a.offset + i * a.strideB + j * a.strideH);
-                    pb.position(b.offset + i * b.strideB + j * b.strideH);
-                    pc.position(c.offset + i * c.strideB + j * c.strideH);
-                    openblas.cblas_sgemm(openblas.CblasRowMajor, opA, opB, m, n, k, (float) alpha, pa, a.ld, pb, b.ld, (float) beta, pc, c.ld);
-                }
+        parallel((long) B * H, (long) m * n * k, GEMM_PARALLEL_MIN, (from, to) -> {
+            for (long idx = from; idx < to; idx++) {
+                long i = idx / H, j = idx % H;
+                blas(dt, ta, tb, m, n, k, alpha, a.buf, a.offset + i * a.strideB + j * a.strideH, a.ld,
+                        b.buf, b.offset + i * b.strideB + j * b.strideH, b.ld,
+                        beta, c.buf, c.offset + i * c.strideB + j * c.strideH, c.ld);
             }
-        } else if (dt == DataType.DOUBLE) {
-            DoublePointer pa = new DoublePointer(a.buf.data().addressPointer()), pb = new DoublePointer(b.buf.data().addressPointer()),
-                    pc = new DoublePointer(c.buf.data().addressPointer());
-            int opA = ta ? openblas.CblasTrans : openblas.CblasNoTrans, opB = tb ? openblas.CblasTrans : openblas.CblasNoTrans;
-            for (int i = 0; i < B; i++) {
-                for (int j = 0; j < H; j++) {
-                    pa.position(a.offset + i * a.strideB + j * a.strideH);
-                    pb.position(b.offset + i * b.strideB + j * b.strideH);
-                    pc.position(c.offset + i * c.strideB + j * c.strideH);
-                    openblas.cblas_dgemm(openblas.CblasRowMajor, opA, opB, m, n, k, alpha, pa, a.ld, pb, b.ld, beta, pc, c.ld);
-                }
-            }
-        } else {
-            throw new IllegalArgumentException("gemm: unsupported dtype " + dt);
-        }
+            return 0;
+        });
     }
 
     static boolean isContiguous(INDArray a) {
@@ -544,6 +589,30 @@ public final class Kernels {
     }
 
     // ------------------------------------------------------------------ embedding gradient
+
+    /** The embedding lookup: rows idx of table [V, D] as a new [idx.length, D] (ND4J's pullRows was 3 % of a small step). */
+    public static INDArray gatherRows(INDArray table, int[] idx) {
+        table = contiguous(table);
+        int d = (int) table.size(1);
+        INDArray out = Nd4j.createUninitialized(table.dataType(), idx.length, d);
+        long to = table.offset(), oo = out.offset();
+        if (table.dataType() == DataType.FLOAT) {
+            FloatBuffer t = table.data().asNioFloat(), o = out.data().asNioFloat();
+            float[] row = new float[d];
+            for (int i = 0; i < idx.length; i++) {
+                t.get((int) (to + (long) idx[i] * d), row, 0, d);
+                o.put((int) (oo + (long) i * d), row, 0, d);
+            }
+        } else {
+            DoubleBuffer t = table.data().asNioDouble(), o = out.data().asNioDouble();
+            double[] row = new double[d];
+            for (int i = 0; i < idx.length; i++) {
+                t.get((int) (to + (long) idx[i] * d), row, 0, d);
+                o.put((int) (oo + (long) i * d), row, 0, d);
+            }
+        }
+        return out;
+    }
 
     /** dst[idx[i], :] += src[i, :] for every row i of src [N, D] (dst [V, D]). */
     public static void scatterAddRows(INDArray dst, int[] idx, INDArray src) {

@@ -209,7 +209,7 @@ public final class Transformer implements HookedModel {
         int N = B * T, D = cfg.dModel();
         boolean ln = "pre_layernorm".equals(cfg.norm());
 
-        INDArray embed = Nd4j.pullRows(p("embed.W_E"), 1, tokens);                        // [N, D]
+        INDArray embed = Kernels.gatherRows(p("embed.W_E"), tokens);                      // [N, D]
         INDArray x = resid(a, ed, "hook_embed", embed);                                     // [N, D]
         if (!"none".equals(cfg.positional())) {
             INDArray table = fixedPos != null ? fixedPos : p("pos_embed.W_pos");            // [n_ctx, D]

@@ -13,7 +13,6 @@ import dev.attnlab.model.ModelIO;
 import dev.attnlab.pipeline.Stage;
 import dev.attnlab.pipeline.StageContext;
 import dev.attnlab.spec.ExperimentSpec;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -83,14 +82,9 @@ public final class TrainStage implements Stage {
                 s.trainLoss(), s.valLoss(), s.tokensPerSecond()));
     }
 
-    /** train.threads > 0 pins ND4J's and OpenBLAS's thread counts; 0 leaves OMP_NUM_THREADS in charge. */
+    /** train.threads > 0 sets the kernels' threads (OpenBLAS and ND4J stay at one); 0 leaves OMP_NUM_THREADS in charge. */
     static void applyThreads(int threads) {
-        if (threads > 0) {
-            Nd4j.getEnvironment().setMaxMasterThreads(threads);
-            Nd4j.getEnvironment().setMaxThreads(threads);
-            Nd4j.factory().blas().setMaxThreads(threads);
-            Kernels.setThreads(threads);
-        }
+        if (threads > 0) Kernels.setThreads(threads);
     }
 
     private static void copyLatest(Checkpoints from, Path to) throws IOException {

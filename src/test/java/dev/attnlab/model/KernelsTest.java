@@ -236,4 +236,51 @@ class KernelsTest {
             assertTrue(dP.equalsWithEps(dirty, 1e-6), t + " softmax backward");
         }
     }
+
+    @Test
+    void gemmsSplitAcrossThreadsGiveTheOneThreadResult() {
+        // large enough to be split: by rows (m ≥ n), by columns (m < n), and a grid of heads
+        int[][] shapes = {{700, 300, 64}, {90, 1100, 80}};
+        try {
+            for (int[] sh : shapes) {
+                int m = sh[0], n = sh[1], k = sh[2];
+                for (boolean ta : new boolean[]{false, true}) {
+                    for (boolean tb : new boolean[]{false, true}) {
+                        INDArray a = ta ? randn(DataType.FLOAT, 31, k, m) : randn(DataType.FLOAT, 31, m, k);
+                        INDArray b = tb ? randn(DataType.FLOAT, 32, n, k) : randn(DataType.FLOAT, 32, k, n);
+                        Kernels.setThreads(1);
+                        INDArray one = Kernels.mm(a, ta, b, tb);
+                        Kernels.setThreads(2);
+                        INDArray two = Kernels.mm(a, ta, b, tb);
+                        INDArray want = (ta ? a.transpose() : a).castTo(DataType.DOUBLE).mmul((tb ? b.transpose() : b).castTo(DataType.DOUBLE));
+                        assertTrue(one.castTo(DataType.DOUBLE).equalsWithEps(want, 1e-2), m + "x" + n + " ta " + ta + " tb " + tb);
+                        assertTrue(two.equalsWithEps(one, 1e-4), m + "x" + n + " ta " + ta + " tb " + tb + ": 2 threads");
+                    }
+                }
+            }
+            int B = 8, H = 4, T = 96, d = 32, width = 3 * H * d;
+            INDArray acts = randn(DataType.FLOAT, 33, (long) B * T, width);
+            Kernels.Grid q = Kernels.Grid.heads(acts, 0, B, T, H, d), k = Kernels.Grid.heads(acts, H * d, B, T, H, d);
+            INDArray one = Nd4j.create(DataType.FLOAT, B, H, T, T), two = Nd4j.create(DataType.FLOAT, B, H, T, T);
+            Kernels.setThreads(1);
+            Kernels.gemm(B, H, q, false, k, true, Kernels.Grid.squares(one, H, T), 1.0, 0.0);
+            Kernels.setThreads(2);
+            Kernels.gemm(B, H, q, false, k, true, Kernels.Grid.squares(two, H, T), 1.0, 0.0);
+            assertTrue(two.equalsWithEps(one, 1e-4), "grid of heads: 2 threads");
+            INDArray head = acts.get(NDArrayIndex.interval(T, 2 * T), NDArrayIndex.interval(d, 2 * d));     // b = 1, h = 1
+            INDArray keys = acts.get(NDArrayIndex.interval(T, 2 * T), NDArrayIndex.interval(H * d + d, H * d + 2 * d));
+            assertTrue(head.mmul(keys.transpose()).equalsWithEps(two.get(NDArrayIndex.point(1), NDArrayIndex.point(1)), 1e-3));
+        } finally {
+            Kernels.setThreads(1);
+        }
+    }
+
+    @Test
+    void gatherRowsIsTheEmbeddingLookup() {
+        for (DataType t : new DataType[]{DataType.FLOAT, DataType.DOUBLE}) {
+            INDArray table = randn(t, 41, 10, 6);
+            int[] ids = {3, 0, 9, 3};
+            assertEquals(Nd4j.pullRows(table, 1, ids), Kernels.gatherRows(table, ids), t.toString());
+        }
+    }
 }

@@ -170,7 +170,7 @@ public final class SpecSchema {
         integer("train.checkpoint_every", 0, ge(0), null, "Checkpoint every N steps; 0 = only at the end.");
         choice("train.resume", "none", false, "Resume from the latest checkpoint of an interrupted attempt with the same cache key (not part of the key).", "none", "latest");
         integer("train.log_every", 1, ge(1), null, "Log training metrics every N steps.");
-        integer("train.threads", 0, ge(0), null, "ND4J/OpenBLAS threads; 0 = automatic (not part of the cache key).");
+        integer("train.threads", 0, ge(0), null, "threads of attnlab's kernels (split GEMMs, softmax, AdamW; OpenBLAS and ND4J stay at one); 0 = OMP_NUM_THREADS (not part of the cache key).");
 
         section("evaluate", "Held-out evaluation.");
         integer("evaluate.max_batches", 50, ge(0), null, "Test/validation batches to score; 0 = the whole split.");

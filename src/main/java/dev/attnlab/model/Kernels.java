@@ -14,9 +14,10 @@ import java.util.concurrent.ForkJoinPool;
 
 /**
  * The few kernels where ND4J's per-op path was measured to be the bottleneck (docs/model.md): GEMM
- * straight into OpenBLAS (also for batched attention, one call per batch×head), row softmax,
- * softmax cross-entropy fused with its gradient, embedding scatter-add and AdamW. Each works on
- * contiguous row-major arrays in float32 (training) or float64 (gradient checks).
+ * straight into OpenBLAS (also for attention's per-head products, one call per batch×head on
+ * strided {@link Grid}s), row softmax, softmax cross-entropy fused with its gradient, embedding
+ * gather and scatter-add, and AdamW. Each works on contiguous row-major arrays in float32
+ * (training) or float64 (gradient checks). The kernels own the threads ({@link #setThreads}).
  */
 public final class Kernels {
 

@@ -269,12 +269,13 @@ public final class Transformer implements HookedModel {
         INDArray scores = Nd4j.createUninitialized(dtype, B, H, T, T);                     // [B, H, T, T]
         Kernels.causalGemm(B, H, LOWER_RESULT, q, k, Kernels.Grid.squares(scores, H, T), 1.0 / Math.sqrt(d), bands(T)); // q·kᵀ/√d
         Kernels.maskFuture(scores.reshape((long) B * H * T, T));                         // key > query → -inf
-        scores = hook(a, ed, h + "hook_attn_scores", scores);                               // [B, H, T, T]
+        INDArray editedScores = hook(a, ed, h + "hook_attn_scores", scores);                // [B, H, T, T]
+        // edited scores or patterns need not be causal: then softmax and z take whole rows
+        boolean causal = editedScores == scores;
         INDArray pattern = Nd4j.createUninitialized(dtype, B, H, T, T);
-        Kernels.softmaxRows(scores.reshape((long) B * H * T, T), pattern.reshape((long) B * H * T, T), true); // over keys ≤ query
+        Kernels.softmaxRows(editedScores.reshape((long) B * H * T, T), pattern.reshape((long) B * H * T, T), causal); // over keys
         INDArray edited = hook(a, ed, h + "hook_pattern", pattern);                         // [B, H, T, T]
-        // an edited pattern need not be causal: then z takes the whole product
-        int zBands = edited == pattern ? bands(T) : 1;
+        int zBands = causal && edited == pattern ? bands(T) : 1;
         pattern = Kernels.contiguous(edited);
         a.values.put("_" + h + "pattern", pattern);
         INDArray zFlat = Nd4j.createUninitialized(dtype, N, HD);                            // [N, HD]

@@ -96,6 +96,10 @@ class HooksTest {
         INDArray pattern = m.run(TOKENS, Set.of("blocks.0.attn.hook_pattern"),
                 (hook, v) -> hook.equals("blocks.0.attn.hook_q") ? v.mul(0) : v).get("blocks.0.attn.hook_pattern");
         assertEquals(1.0 / 3, pattern.getDouble(0, 1, 2, 0), 1e-12);
+        // an edit that unmasks the future is honoured, as in TransformerLens: zero scores everywhere
+        INDArray flat = m.run(TOKENS, Set.of("blocks.0.attn.hook_pattern"),
+                (hook, v) -> hook.equals("blocks.0.attn.hook_attn_scores") ? Nd4j.zerosLike(v) : v).get("blocks.0.attn.hook_pattern");
+        assertEquals(1.0 / 5, flat.getDouble(0, 1, 2, 4), 1e-12);
     }
 
     private static INDArray zeroHead(INDArray bthd, int head) {

@@ -17,7 +17,9 @@ import java.util.Locale;
  * duplicate-token and induction score of every head, logged as {@code heads/L{l}H{h}/...} at that
  * step, so MLflow's charts show when induction heads form (Olsson et al.'s phase change). The task
  * (repeated random tokens) and its seed are those of the interpret stage, so the last point equals
- * the interpret stage's final scores.
+ * the interpret stage's final scores. With a journal file (in the train stage's state directory)
+ * every probe is also written there, and a resumed run starts from the journal's points, so its
+ * CSV and plot cover the whole training, not just the part after the resume.
  */
 public final class HeadScoreTrajectory {
 
@@ -27,19 +29,67 @@ public final class HeadScoreTrajectory {
     private final long seed;
     private final Tracker tracker;
     private final List<Point> points = new ArrayList<>();
+    private final Path journal;
 
-    public HeadScoreTrajectory(int blockLen, long seed, Tracker tracker) {
+    public HeadScoreTrajectory(int blockLen, long seed, Tracker tracker) throws IOException {
+        this(blockLen, seed, tracker, null);
+    }
+
+    /** As above, keeping the points in {@code journal} (null = none) and starting from those already there. */
+    public HeadScoreTrajectory(int blockLen, long seed, Tracker tracker, Path journal) throws IOException {
         this.blockLen = blockLen;
         this.seed = seed;
         this.tracker = tracker;
+        this.journal = journal;
+        if (journal != null && Files.exists(journal)) points.addAll(readCsv(journal));
     }
 
-    /** Scores the model as it is at {@code step} and logs them at that step. */
-    public HeadScores probe(long step, HookedModel model) {
+    /**
+     * Scores the model as it is at {@code step} and logs them at that step. Journal points at or
+     * after {@code step} are dropped first: they came from an interrupted run past the checkpoint
+     * this one resumed from.
+     */
+    public HeadScores probe(long step, HookedModel model) throws IOException {
         HeadScores s = HeadScores.compute(model, blockLen, HeadScores.DEFAULT_SEQUENCES, seed);
         s.log(tracker, step);
+        points.removeIf(p -> p.step >= step);
         points.add(new Point(step, s));
+        if (journal != null) {
+            Files.createDirectories(journal.toAbsolutePath().getParent());
+            Path tmp = journal.resolveSibling(journal.getFileName() + ".tmp");
+            writeCsv(tmp);
+            Files.move(tmp, journal, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
         return s;
+    }
+
+    /** The points of a file written by {@link #writeCsv}. */
+    private static List<Point> readCsv(Path file) throws IOException {
+        List<String[]> rows = new ArrayList<>();
+        for (String line : Files.readAllLines(file)) {
+            if (line.isBlank() || line.startsWith("step,")) continue;
+            rows.add(line.split(","));
+        }
+        java.util.Map<Long, List<String[]>> bySteps = new java.util.TreeMap<>();
+        int layers = 0, heads = 0;
+        for (String[] r : rows) {
+            if (r.length != 7) throw new IOException(file + ": not a head-score trajectory row: " + String.join(",", r));
+            bySteps.computeIfAbsent(Long.parseLong(r[0]), k -> new ArrayList<>()).add(r);
+            layers = Math.max(layers, Integer.parseInt(r[1]) + 1);
+            heads = Math.max(heads, Integer.parseInt(r[2]) + 1);
+        }
+        List<Point> out = new ArrayList<>();
+        for (var e : bySteps.entrySet()) {
+            double[][] prev = new double[layers][heads], dup = new double[layers][heads], ind = new double[layers][heads];
+            for (String[] r : e.getValue()) {
+                int l = Integer.parseInt(r[1]), h = Integer.parseInt(r[2]);
+                prev[l][h] = Double.parseDouble(r[4]);
+                dup[l][h] = Double.parseDouble(r[5]);
+                ind[l][h] = Double.parseDouble(r[6]);
+            }
+            out.add(new Point(e.getKey(), new HeadScores(prev, dup, ind)));
+        }
+        return out;
     }
 
     public int size() {

@@ -59,8 +59,11 @@ public final class TrainStage implements Stage {
         ctx.log().info(String.format("train: %,d parameters, %,d training rows of %d tokens, %d steps",
                 nParams, train.count(), train.length(), trainer.totalSteps()));
         int probeEvery = spec.interpret().every();
+        // the journal lives beside the checkpoints, so a resumed run's trajectory starts where they do
+        Path journal = probeEvery > 0 && ctx.stateDir() != null ? ckRoot.resolveSibling("head_scores_by_step.csv") : null;
+        if (journal != null && !"latest".equals(spec.train().resume())) Files.deleteIfExists(journal);
         HeadScoreTrajectory trajectory = new HeadScoreTrajectory(
-                RepeatedTokens.blockLength(spec.interpret().inductionBlockLen(), cfg.nCtx()), spec.seed(), ctx.tracker());
+                RepeatedTokens.blockLength(spec.interpret().inductionBlockLen(), cfg.nCtx()), spec.seed(), ctx.tracker(), journal);
         Trainer.Summary s = trainer.run(probeEvery, trajectory::probe);
         if (trajectory.size() > 0) {
             Path csv = out.resolve("head_scores_by_step.csv"), png = out.resolve("head_scores_by_step.png");

@@ -58,7 +58,7 @@ class TrainStageTest {
         return new ExperimentSpec("t", "", "language-model", 5, null, null, m, t, null, interpret, null, null, Map.of());
     }
 
-    static final class Recording implements Tracker {
+    static class Recording implements Tracker {
         final List<String> metrics = new ArrayList<>(), artifacts = new ArrayList<>();
         @Override public void logParams(Map<String, String> params) { }
         @Override public void logMetric(String key, double value, long step) { metrics.add(key + "@" + step); }
@@ -133,6 +133,34 @@ class TrainStageTest {
         assertFalse(Files.exists(plain.resolve("head_scores_by_step.csv")));
         assertEquals(ModelIO.load(plain.resolve("model")).parameters().get("blocks.0.attn.W_Q"),
                 ModelIO.load(out.resolve("model")).parameters().get("blocks.0.attn.W_Q"));
+    }
+
+    @Test
+    void aResumedRunsHeadScoreTrajectoryCoversTheWholeTraining(@TempDir Path tmp) throws Exception {
+        Path tok = tokenized(tmp.resolve("tokenize"));
+        Path whole = Files.createDirectories(tmp.resolve("whole"));
+        new TrainStage().run(new StageContext(spec("latest", 4), Map.of("tokenize", tok), whole, new Recording(),
+                Progress.NONE, RunLog.STDERR, tmp.resolve("state-whole")));
+
+        // killed after step 9: checkpoints at 5 (every 5), probes at 0, 4 and 8 already journaled
+        Path killed = Files.createDirectories(tmp.resolve("killed"));
+        Recording dies = new Recording() {
+            @Override public void logMetric(String key, double value, long step) {
+                if (key.startsWith("train/") && step >= 9) throw new IllegalStateException("killed");
+                super.logMetric(key, value, step);
+            }
+        };
+        assertThrows(IllegalStateException.class, () -> new TrainStage().run(new StageContext(spec("latest", 4),
+                Map.of("tokenize", tok), killed, dies, Progress.NONE, RunLog.STDERR, tmp.resolve("state"))));
+        Path resumed = Files.createDirectories(tmp.resolve("resumed"));
+        Recording rec = new Recording();
+        new TrainStage().run(new StageContext(spec("latest", 4), Map.of("tokenize", tok), resumed, rec,
+                Progress.NONE, RunLog.STDERR, tmp.resolve("state")));
+        assertEquals(5, new ObjectMapper().readTree(resumed.resolve("training.json").toFile()).path("resumed_from_step").asLong());
+        assertFalse(rec.metrics.contains("heads/L0H0/induction@4"), "step 4 was probed before the kill, not again");
+        // the resumed run's CSV holds steps 0, 4, 8 and 12, exactly as the uninterrupted run's
+        assertEquals(Files.readAllLines(whole.resolve("head_scores_by_step.csv")),
+                Files.readAllLines(resumed.resolve("head_scores_by_step.csv")));
     }
 
     @Test

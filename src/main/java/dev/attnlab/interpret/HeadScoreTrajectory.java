@@ -31,11 +31,7 @@ public final class HeadScoreTrajectory {
     private final List<Point> points = new ArrayList<>();
     private final Path journal;
 
-    public HeadScoreTrajectory(int blockLen, long seed, Tracker tracker) throws IOException {
-        this(blockLen, seed, tracker, null);
-    }
-
-    /** As above, keeping the points in {@code journal} (null = none) and starting from those already there. */
+    /** Probes logged to {@code tracker}, kept in {@code journal} (null = none) and starting from the points already there. */
     public HeadScoreTrajectory(int blockLen, long seed, Tracker tracker, Path journal) throws IOException {
         this.blockLen = blockLen;
         this.seed = seed;

@@ -65,7 +65,7 @@ public final class Kernels {
 
     public static int threads() { return threads; }
 
-    /** body(from, to) over [0, n) split into one contiguous range per thread; partial results summed. */
+    /** body(from, to) over [0, n), in parallel chunks when the work is large enough; partial results summed. */
     private static double parallel(long n, long elementsPerItem, RangeSum body) {
         return parallel(n, elementsPerItem, PARALLEL_MIN_ELEMENTS, body);
     }

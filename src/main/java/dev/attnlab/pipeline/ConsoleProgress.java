@@ -40,6 +40,7 @@ public final class ConsoleProgress implements Progress {
         private final String unit;
         private final long started;
         private long done;
+        private long skipped;
         private long lastPrint;
         private int lastDecile;
         private String status = "";
@@ -77,6 +78,12 @@ public final class ConsoleProgress implements Progress {
         }
 
         @Override
+        public synchronized void skip(long n) {
+            done += n;
+            skipped += n;
+        }
+
+        @Override
         public synchronized void status(String text) {
             status = text == null ? "" : text;
         }
@@ -89,15 +96,15 @@ public final class ConsoleProgress implements Progress {
             closed = true;
             long now = clock.getAsLong();
             double secs = (now - started) / 1e9;
-            String summary = String.format(Locale.ROOT, "%s: done, %d %s in %.1f s%s", label, done, unit, secs,
-                    status.isEmpty() ? "" : "  " + status);
+            String summary = String.format(Locale.ROOT, "%s: done, %d %s in %.1f s%s%s", label, done - skipped, unit, secs,
+                    skipped > 0 ? " (after " + skipped + " restored)" : "", status.isEmpty() ? "" : "  " + status);
             out.println(terminal ? "\r" + summary + " ".repeat(20) : summary);
             out.flush();
         }
 
         private String rate(long now) {
             double secs = Math.max(1e-9, (now - started) / 1e9);
-            double perSec = done / secs;
+            double perSec = (done - skipped) / secs;
             String eta = "";
             if (total > 0 && perSec > 0 && done < total) {
                 long s = (long) ((total - done) / perSec);

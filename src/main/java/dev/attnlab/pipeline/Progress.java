@@ -13,6 +13,14 @@ public interface Progress {
         /** Advances by {@code n} units. */
         void step(long n);
 
+        /**
+         * Counts {@code n} units as done before this task began (e.g. restored from a checkpoint):
+         * they fill the bar but are left out of the rate and the ETA.
+         */
+        default void skip(long n) {
+            step(n);
+        }
+
         /** Short status shown beside the bar, e.g. "loss 3.21  41k tok/s". */
         void status(String text);
 

@@ -128,7 +128,7 @@ public final class Trainer {
         long t0 = System.nanoTime();
         double emaTps = 0;
         try (Progress.Task bar = progress.start("train", total, "steps")) {
-            bar.step(start);
+            bar.skip(start);
             if (probeEvery > 0 && start == 0) probe.at(0, model);
             Counter trainTokens = TrackingMeters.tokens("train"); // system/tokens/train in MLflow
             for (long s = start; s < total; s++) {

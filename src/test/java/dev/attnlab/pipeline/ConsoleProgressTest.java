@@ -61,4 +61,20 @@ class ConsoleProgressTest {
         assertTrue(out.contains("train: done, 10 steps in 2.0 s"), out);
         assertEquals(1, out.chars().filter(c -> c == '\n').count(), "one line in the end");
     }
+
+    @Test
+    void unitsRestoredFromACheckpointFillTheBarButNotTheRate() {
+        ConsoleProgress p = new ConsoleProgress(new PrintStream(bytes, true, StandardCharsets.UTF_8), false, now::get);
+        try (Progress.Task t = p.start("train", 1000, "steps")) {
+            t.skip(500); // resumed at step 500
+            for (int i = 0; i < 100; i++) {
+                now.addAndGet(10_000_000L); // 100 steps/s from here on
+                t.step(1);
+            }
+        }
+        String[] lines = lines();
+        // (lines[1]: the first step after the resume) 60 %: 100 new steps in 1 s, so 100 steps/s and 400 steps (4 s) left, not 600 steps/s
+        assertTrue(lines[2].startsWith("train: 60% (600/1000 steps, 100.0 steps/s, ETA 0:04)"), String.join("\n", lines));
+        assertEquals("train: done, 100 steps in 1.0 s (after 500 restored)", lines[lines.length - 1]);
+    }
 }

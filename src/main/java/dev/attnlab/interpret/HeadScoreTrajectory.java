@@ -1,6 +1,7 @@
 package dev.attnlab.interpret;
 
 import dev.attnlab.eval.LinePlot;
+import dev.attnlab.io.AtomicFiles;
 import dev.attnlab.model.HookedModel;
 import dev.attnlab.tracking.Tracker;
 
@@ -51,10 +52,7 @@ public final class HeadScoreTrajectory {
         points.removeIf(p -> p.step >= step);
         points.add(new Point(step, s));
         if (journal != null) {
-            Files.createDirectories(journal.toAbsolutePath().getParent());
-            Path tmp = journal.resolveSibling(journal.getFileName() + ".tmp");
-            writeCsv(tmp);
-            Files.move(tmp, journal, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.write(journal, this::writeCsv);
         }
         return s;
     }

@@ -4,12 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.attnlab.io.AtomicFiles;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
 
 /**
@@ -29,9 +29,7 @@ public final class ModelIO {
         Files.createDirectories(dir);
         ModelConfig c = model.cfg();
         SafeTensors.write(dir.resolve(WEIGHTS), model.stateDict(), Map.of("format", "pt", "producer", "attnlab"));
-        Path tmp = dir.resolve(CONFIG + ".tmp");
-        JSON.writeValue(tmp.toFile(), config(c));
-        Files.move(tmp, dir.resolve(CONFIG), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.write(dir.resolve(CONFIG), tmp -> JSON.writeValue(tmp.toFile(), config(c)));
     }
 
     /** HookedTransformerConfig's fields for {@code c}, and the attnlab config under "attnlab". */

@@ -3,6 +3,7 @@ package dev.attnlab.model;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.attnlab.io.AtomicFiles;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -15,7 +16,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -56,26 +56,26 @@ public final class SafeTensors {
         java.util.Arrays.fill(head, (byte) ' ');
         System.arraycopy(json, 0, head, 0, json.length);
 
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
-            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
-            out.write(head);
-            for (INDArray a : tensors.values()) {
-                INDArray c = a.dup('c');
-                ByteBuffer bb;
-                if (a.dataType() == DataType.DOUBLE) {
-                    double[] v = c.data().asDouble();
-                    bb = ByteBuffer.allocate(v.length * 8).order(ByteOrder.LITTLE_ENDIAN);
-                    bb.asDoubleBuffer().put(v);
-                } else {
-                    float[] v = c.data().asFloat();
-                    bb = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-                    bb.asFloatBuffer().put(v);
+        AtomicFiles.write(file, tmp -> {
+            try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
+                out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
+                out.write(head);
+                for (INDArray a : tensors.values()) {
+                    INDArray c = a.dup('c');
+                    ByteBuffer bb;
+                    if (a.dataType() == DataType.DOUBLE) {
+                        double[] v = c.data().asDouble();
+                        bb = ByteBuffer.allocate(v.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+                        bb.asDoubleBuffer().put(v);
+                    } else {
+                        float[] v = c.data().asFloat();
+                        bb = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+                        bb.asFloatBuffer().put(v);
+                    }
+                    out.write(bb.array());
                 }
-                out.write(bb.array());
             }
-        }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        });
     }
 
     /** Reads every tensor of {@code file}, in header order. */

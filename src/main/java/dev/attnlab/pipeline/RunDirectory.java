@@ -2,6 +2,7 @@ package dev.attnlab.pipeline;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.attnlab.io.AtomicFiles;
 import dev.attnlab.spec.CanonicalJson;
 import dev.attnlab.spec.ExperimentSpec;
 import dev.attnlab.spec.SpecLoader;
@@ -144,8 +145,6 @@ final class RunDirectory {
             }
         }
         m.put("stages", stages);
-        Path tmp = dir.resolve(MANIFEST + ".tmp");
-        JSON.writeValue(tmp.toFile(), m);
-        Files.move(tmp, dir.resolve(MANIFEST), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.write(dir.resolve(MANIFEST), tmp -> JSON.writeValue(tmp.toFile(), m));
     }
 }

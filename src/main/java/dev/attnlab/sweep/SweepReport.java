@@ -1,5 +1,6 @@
 package dev.attnlab.sweep;
 
+import dev.attnlab.io.AtomicFiles;
 import dev.attnlab.pipeline.RunLog;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVPrinter;
@@ -10,10 +11,7 @@ import org.snakeyaml.engine.v2.common.FlowStyle;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -51,13 +49,13 @@ public final class SweepReport {
 
     public static void write(SweepSpec spec, SweepState state, Path dir, SweepTracker tracker, RunLog log) {
         try {
-            Path csv = writeAtomically(dir.resolve("trials.csv"), csv(spec, state));
-            Path md = writeAtomically(dir.resolve("trials.md"), markdown(spec, state));
+            Path csv = AtomicFiles.writeString(dir.resolve("trials.csv"), csv(spec, state));
+            Path md = AtomicFiles.writeString(dir.resolve("trials.md"), markdown(spec, state));
             tracker.logArtifact(csv, "");
             tracker.logArtifact(md, "");
             Optional<SweepState.Trial> best = best(spec, state);
             if (best.isPresent()) {
-                Path yaml = writeAtomically(dir.resolve("best.yaml"), bestSpec(spec, best.get(), dir));
+                Path yaml = AtomicFiles.writeString(dir.resolve("best.yaml"), bestSpec(spec, best.get(), dir));
                 tracker.logArtifact(yaml, "");
                 tracker.setTag("attnlab.best_trial", best.get().name);
                 tracker.setTag("attnlab.best_metric", Double.toString(best.get().metric));
@@ -143,11 +141,4 @@ public final class SweepReport {
         put((Map<String, Object>) map.computeIfAbsent(path[i], k -> new LinkedHashMap<>()), path, i + 1, value);
     }
 
-    static Path writeAtomically(Path file, String text) throws IOException {
-        Files.createDirectories(file.getParent());
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        return file;
-    }
 }

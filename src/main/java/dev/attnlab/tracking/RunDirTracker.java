@@ -2,6 +2,7 @@ package dev.attnlab.tracking;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.attnlab.io.AtomicFiles;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -134,10 +135,8 @@ public final class RunDirTracker implements Tracker {
 
     private void writeJson(String name, Object value) {
         Path target = runDir.resolve(name);
-        Path tmp = runDir.resolve(name + ".tmp");
         try {
-            JSON.writeValue(tmp.toFile(), value);
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.write(target, tmp -> JSON.writeValue(tmp.toFile(), value));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + target, e);
         }

@@ -43,7 +43,9 @@ class SweepResumeAfterKillTest {
         SweepStore store = new SweepStore(sweeps.resolve("killme"));
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (finished(store) < 3) {
+            // trials of the same length start and end in pairs: wait for a moment when one is running,
+            // not one where both slots are between trials
+            while (!threeFinishedOneRunning(store)) {
                 assertTrue(agent.isAlive(), "the sweep process ended early: " + Files.readString(dir.resolve("agent.log")));
                 assertTrue(System.nanoTime() < deadline, "no progress in 60 s");
                 Thread.sleep(50);
@@ -86,8 +88,9 @@ class SweepResumeAfterKillTest {
         }
     }
 
-    private static long finished(SweepStore store) {
-        return store.read().map(s -> s.trials.stream().filter(t -> t.status == TrialStatus.FINISHED).count()).orElse(0L);
+    private static boolean threeFinishedOneRunning(SweepStore store) {
+        return store.read().map(s -> s.trials.stream().filter(t -> t.status == TrialStatus.FINISHED).count() >= 3
+                && s.trials.stream().anyMatch(t -> t.status == TrialStatus.RUNNING)).orElse(false);
     }
 
     @Test

@@ -27,7 +27,7 @@ help:
 	@echo "make sweep NAME=...          run experiments/sweeps/NAME.yaml (ARGS=--resume continues it)"
 	@echo "make changed BASE=REF        rerun the experiments affected by changes since git revision REF"
 	@echo "make validate                check every spec in experiments/"
-	@echo "make list                    experiments and which of their stages are cached"
+	@echo "make list                    experiments and which of their stages are cached or partly done"
 	@echo "make test                    build, then run every test (mvn -B test)"
 	@echo "make readme                  reassemble README.md from docs/ (after editing docs or the spec schema)"
 	@echo "make clean                   remove build output (not runs/ nor the stage cache)"

@@ -22,7 +22,8 @@ import java.util.stream.Stream;
 @Command(name = "list", mixinStandardHelpOptions = true,
         description = {"List the experiments in experiments/ and, for each stage, whether the current spec's "
                 + "outputs are cached.",
-                "cached = a complete entry exists; - = would run; n/a = stage not available in this build."})
+                "cached = a complete entry exists; partial = an interrupted attempt left state that the next run "
+                        + "resumes from (train's checkpoints); - = would run; n/a = stage not available in this build."})
 final class ListCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -53,7 +54,8 @@ final class ListCommand implements Callable<Integer> {
                 for (PipelineDefinition.StageNode s : plan.stages()) {
                     String key = plan.keys().get(s.name());
                     String state = plan.missing().contains(s.name()) || key == null ? "n/a"
-                            : cache.looksCached(s.name(), key) ? "cached" : "-";
+                            : cache.looksCached(s.name(), key) ? "cached"
+                            : hasFiles(cache.stateDir(s.name(), key)) ? "partial" : "-";
                     row.append("  ").append(s.name()).append(':').append(state);
                 }
                 ctx.out().println(row);
@@ -63,5 +65,14 @@ final class ListCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private static boolean hasFiles(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.anyMatch(Files::isRegularFile);
+        }
     }
 }

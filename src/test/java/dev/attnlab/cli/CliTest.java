@@ -117,6 +117,10 @@ class CliTest {
             runDir = s.findFirst().orElseThrow();
         }
         assertTrue(Files.readString(runDir.resolve("run.log")).contains("at dev.attnlab.pipeline.FakeStage.run"));
+
+        // the failed stage left state to resume from (as train leaves checkpoints): list says so
+        assertEquals(0, cli("list"));
+        assertTrue(out().contains("tokenize:cached  train:partial  evaluate:-"), out());
     }
 
     @Test

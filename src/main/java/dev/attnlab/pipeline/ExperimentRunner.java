@@ -109,6 +109,7 @@ public final class ExperimentRunner {
             try {
                 log = new FileRunLog(runDir.path().resolve(RunDirectory.LOG), options.console());
             } catch (IOException e) {
+                runDir.release();
                 throw new UncheckedIOException("cannot create " + runDir.path().resolve(RunDirectory.LOG), e);
             }
             Runtime.getRuntime().addShutdownHook(hook);
@@ -130,6 +131,7 @@ public final class ExperimentRunner {
                 log.info("run " + spec.name() + " -> " + layout.root().relativize(runDir.path())
                         + " (pipeline " + plan.pipeline().name() + ", cache " + layout.cacheDir() + ")");
                 stageCache.removeOrphans();
+                RunDirectory.closeAbandoned(runDir.path(), log);
                 runDir.writeSpec();
                 tracker = RunTrackers.open(spec, plan, options, runDir, layout.root(), backends, log);
                 writeManifest("running", null);
@@ -162,6 +164,7 @@ public final class ExperimentRunner {
             synchronized (this) {
                 runningStage = node.name();
             }
+            writeManifest("running", null); // the stage shows as running (show; a later run marks it killed if this process dies)
             try (AutoCloseable lock = stageCache.lock(node.name(), key)) {
                 Optional<StageCache.Entry> hit = forced.contains(node.name()) ? Optional.empty()
                         : stageCache.lookup(node.name(), key);
@@ -227,6 +230,7 @@ public final class ExperimentRunner {
                     log.info("run complete: " + runDir.path());
                 }
                 log.close();
+                runDir.release();
             }
             return new RunResult(runDir.path(), status, List.copyOf(outcomes), error);
         }

@@ -1,8 +1,11 @@
 package dev.attnlab.pipeline;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.attnlab.io.AtomicFiles;
+import dev.attnlab.io.FileLocks;
 import dev.attnlab.spec.CanonicalJson;
 import dev.attnlab.spec.ExperimentSpec;
 import dev.attnlab.spec.SpecLoader;
@@ -24,18 +27,22 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
  * One run's directory, {@code runs/<spec name>/<UTC timestamp>/}: the resolved spec
  * ({@code spec.yaml}, {@code spec.json}), the spec's source files ({@code source/}), and
  * {@code manifest.json} (status, overrides, and per stage its key, cache hit or miss, timing),
- * rewritten atomically after every stage so a killed run still shows how far it got.
+ * rewritten atomically after every stage so a killed run still shows how far it got. The running
+ * process holds a lock on {@code .lock} until the run ends, so a later run can tell a manifest that
+ * still says "running" from a run whose process died (see {@link #closeAbandoned}).
  */
 final class RunDirectory {
 
     static final String MANIFEST = "manifest.json";
     static final String LOG = "run.log";
+    static final String LOCK = ".lock";
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final DateTimeFormatter RUN_ID =
@@ -47,13 +54,66 @@ final class RunDirectory {
     private final RunOptions options;
     private final Set<String> forced;
     private final Instant started = Instant.now();
+    private final FileLocks.Held lock;
 
-    private RunDirectory(Path dir, ExperimentSpec spec, RunPlan plan, RunOptions options, Set<String> forced) {
+    private RunDirectory(Path dir, ExperimentSpec spec, RunPlan plan, RunOptions options, Set<String> forced)
+            throws IOException {
         this.dir = dir;
         this.spec = spec;
         this.plan = plan;
         this.options = options;
         this.forced = forced;
+        this.lock = FileLocks.tryLock(dir.resolve(LOCK))
+                .orElseThrow(() -> new IOException(dir + " is in use by another process"));
+    }
+
+    /** Ends the run's hold on its directory (the process ending does the same). */
+    void release() {
+        lock.close();
+    }
+
+    /**
+     * Marks the runs beside {@code current} whose manifest still says "running" but whose lock no
+     * process holds: their process died without finishing them (SIGKILL, out of memory, the machine
+     * stopped). Their status becomes "killed", as of the last write to their log.
+     */
+    static void closeAbandoned(Path current, RunLog log) {
+        Path parent = current.toAbsolutePath().getParent();
+        List<Path> siblings;
+        try (var s = Files.list(parent)) {
+            siblings = s.filter(d -> !d.equals(current.toAbsolutePath()) && Files.isRegularFile(d.resolve(MANIFEST))
+                    && Files.isRegularFile(d.resolve(LOCK))).sorted().toList();
+        } catch (IOException e) {
+            return;
+        }
+        for (Path d : siblings) {
+            try {
+                ObjectNode m = (ObjectNode) JSON.readTree(d.resolve(MANIFEST).toFile());
+                if (!"running".equals(m.path("status").asText())) {
+                    continue;
+                }
+                Optional<FileLocks.Held> free = FileLocks.tryLock(d.resolve(LOCK));
+                if (free.isEmpty()) {
+                    continue; // its process is alive (another one, or this one running it in parallel)
+                }
+                try (FileLocks.Held held = free.get()) {
+                    Path lastWritten = Files.isRegularFile(d.resolve(LOG)) ? d.resolve(LOG) : d.resolve(MANIFEST);
+                    m.put("finished", Files.getLastModifiedTime(lastWritten).toInstant().toString());
+                    m.put("status", "killed");
+                    m.put("error", "the process ended without finishing the run (killed, out of memory, or the "
+                            + "machine stopped); marked by the run " + current.getFileName());
+                    for (JsonNode stage : m.path("stages")) {
+                        if ("running".equals(stage.path("cache").asText())) {
+                            ((ObjectNode) stage).put("cache", "killed");
+                        }
+                    }
+                    AtomicFiles.write(d.resolve(MANIFEST), tmp -> JSON.writeValue(tmp.toFile(), m));
+                    log.warn("earlier run " + d + " ended without finishing (its process was killed): marked killed");
+                }
+            } catch (IOException | RuntimeException e) {
+                log.warn("cannot check earlier run " + d + ": " + e.getMessage());
+            }
+        }
     }
 
     /** Creates a fresh directory; runs started in the same second (parallel trials) get a suffix. */

@@ -46,6 +46,10 @@ class ProcessKillTest {
         TestProject project = new TestProject(tmp.resolve("p"));
         Process p = start(project, tmp.resolve("marker"));
         p.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // SIGKILL: no hook, no cleanup
+        Path killedRun = onlyRunDir(project);
+        ObjectMapper json = new ObjectMapper();
+        assertEquals("running", json.readTree(killedRun.resolve(ExperimentRunner.MANIFEST).toFile()).path("status").asText(),
+                "nobody could record the kill");
 
         Path cache = project.layout().cacheDir();
         assertTrue(Files.isDirectory(cache.resolve("entries/tokenize")), "stages before train were published");
@@ -64,6 +68,30 @@ class ProcessKillTest {
         try (Stream<Path> s = Files.list(cache.resolve("tmp"))) {
             assertEquals(0, s.count(), "the orphaned temp dir was removed");
         }
+        // the next run found the killed one's manifest saying "running" with no process behind it
+        var killed = json.readTree(killedRun.resolve(ExperimentRunner.MANIFEST).toFile());
+        assertEquals("killed", killed.path("status").asText());
+        assertTrue(killed.path("error").asText().contains("marked by the run " + r.runDir().getFileName()), killed.toString());
+        assertEquals("killed", killed.path("stages").get(2).path("cache").asText(), "train was the stage in progress");
+        assertEquals("completed", json.readTree(r.runDir().resolve(ExperimentRunner.MANIFEST).toFile()).path("status").asText());
+    }
+
+    @Test
+    void aRunWhoseProcessIsAliveIsNotMarkedKilled() throws Exception {
+        TestProject project = new TestProject(tmp.resolve("p"));
+        Process p = start(project, tmp.resolve("marker"));
+        Path live = onlyRunDir(project);
+        Path other = Files.createDirectories(live.resolveSibling("later"));
+        ObjectMapper json = new ObjectMapper();
+        try {
+            RunDirectory.closeAbandoned(other, RunLog.STDERR);
+            assertEquals("running", json.readTree(live.resolve(ExperimentRunner.MANIFEST).toFile()).path("status").asText(),
+                    "its process holds the lock");
+        } finally {
+            p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        }
+        RunDirectory.closeAbandoned(other, RunLog.STDERR);
+        assertEquals("killed", json.readTree(live.resolve(ExperimentRunner.MANIFEST).toFile()).path("status").asText());
     }
 
     @Test

@@ -5,13 +5,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.attnlab.io.AtomicFiles;
+import dev.attnlab.io.FileLocks;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,15 +53,13 @@ final class Journal implements AutoCloseable {
     }
 
     private final Path dir;
-    private final FileChannel lockChannel;
-    private final FileLock lock;
+    private final FileLocks.Held lock;
     private final FileChannel journal;
     private final FileChannel acked;
     private long nextSeq;
 
-    private Journal(Path dir, FileChannel lockChannel, FileLock lock) throws IOException {
+    private Journal(Path dir, FileLocks.Held lock) throws IOException {
         this.dir = dir;
-        this.lockChannel = lockChannel;
         this.lock = lock;
         this.journal = FileChannel.open(dir.resolve("journal.jsonl"),
                 StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
@@ -93,18 +90,13 @@ final class Journal implements AutoCloseable {
     static Journal open(Path runDir) throws IOException {
         Path dir = runDir.resolve(DIR);
         Files.createDirectories(dir.resolve("staged"));
-        FileChannel ch = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock lock;
+        FileLocks.Held lock = FileLocks.tryLock(dir.resolve(".lock")).orElseThrow(() -> new BusyException(dir));
         try {
-            lock = ch.tryLock();
-        } catch (OverlappingFileLockException e) {
-            lock = null;
+            return new Journal(dir, lock);
+        } catch (IOException | RuntimeException e) {
+            lock.close();
+            throw e;
         }
-        if (lock == null) {
-            ch.close();
-            throw new BusyException(dir);
-        }
-        return new Journal(dir, ch, lock);
     }
 
     /** Whether {@code runDir} has a journal with entries the server has not acknowledged. */
@@ -118,6 +110,21 @@ final class Journal implements AutoCloseable {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /** Whether {@code runDir}'s journal has entries but no "end" entry: the run was never closed. */
+    static boolean isUnended(Path runDir) {
+        try {
+            List<Entry> all = readEntries(runDir.resolve(DIR));
+            return !all.isEmpty() && all.stream().noneMatch(e -> e.type().equals("end"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Whether this journal holds an "end" entry (read from disk). */
+    synchronized boolean ended() throws IOException {
+        return readEntries(dir).stream().anyMatch(e -> e.type().equals("end"));
     }
 
     /** The first entry (the run creation) of a run directory's journal, if any. */
@@ -258,10 +265,10 @@ final class Journal implements AutoCloseable {
         try {
             journal.close();
             acked.close();
-            lock.release();
-            lockChannel.close();
         } catch (IOException ignored) {
             // closing: nothing left to lose, every write was forced
+        } finally {
+            lock.close();
         }
     }
 }

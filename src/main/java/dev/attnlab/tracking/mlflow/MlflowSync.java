@@ -1,10 +1,13 @@
 package dev.attnlab.tracking.mlflow;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.attnlab.pipeline.RunLog;
+import dev.attnlab.tracking.RunStatus;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -27,7 +30,8 @@ public final class MlflowSync {
     }
 
     /**
-     * Sends every unacknowledged entry of {@code runDir}'s journal, in order.
+     * Sends every unacknowledged entry of {@code runDir}'s journal, in order. A journal without an
+     * end (its process died) is ended KILLED first.
      *
      * @throws MlflowException of kind AUTH when the server refuses the credentials
      * @throws IOException     when the journal cannot be read or is held by a running process
@@ -38,6 +42,7 @@ public final class MlflowSync {
                     + "/journal.jsonl): it is not a run directory, or it ran with tracking.backend: none");
         }
         try (Journal journal = Journal.open(runDir)) {
+            endIfAbandoned(journal, runDir, log);
             List<Journal.Entry> todo = journal.unacked();
             long before = journal.ackCounts().values().stream().mapToLong(Integer::longValue).sum();
             JournalSender sender = new JournalSender(journal, rest, log);
@@ -52,8 +57,27 @@ public final class MlflowSync {
     }
 
     /**
+     * A journal that this process could lock and that has no end belongs to a run whose process
+     * died without closing it (SIGKILL, out of memory, the machine stopped): end it KILLED, at the
+     * time the journal was last written, so the MLflow UI does not show it running forever.
+     */
+    private static void endIfAbandoned(Journal journal, Path runDir, RunLog log) throws IOException {
+        if (journal.ended()) {
+            return;
+        }
+        long lastWritten = Files.getLastModifiedTime(journal.dir().resolve("journal.jsonl")).toMillis();
+        ObjectNode body = Journal.JSON.createObjectNode();
+        body.put("status", RunStatus.KILLED);
+        body.put("end_time", lastWritten);
+        journal.append("end", body);
+        log.warn("run " + runDir + " ended without closing its MLflow run (its process was killed or the machine "
+                + "stopped): marking it KILLED as of " + Instant.ofEpochMilli(lastWritten));
+    }
+
+    /**
      * Syncs the earlier runs of spec {@code specName} beside {@code runDir} (its siblings) whose
-     * journals still hold unsent entries. Runs held by another live process are skipped.
+     * journals still hold unsent entries or were never ended (see {@link #sync}). Runs held by
+     * another live process are skipped.
      */
     static void syncEarlierRuns(Path runDir, String specName, MlflowRest rest, RunLog log) {
         Path parent = runDir.toAbsolutePath().getParent();
@@ -64,7 +88,7 @@ public final class MlflowSync {
         try (Stream<Path> s = Files.list(parent)) {
             candidates = s.filter(Files::isDirectory)
                     .filter(d -> !d.toAbsolutePath().equals(runDir.toAbsolutePath()))
-                    .filter(Journal::hasUnacked)
+                    .filter(d -> Journal.hasUnacked(d) || Journal.isUnended(d))
                     .filter(d -> Journal.firstEntry(d).map(e -> specName.equals(e.body().path("spec").asText())).orElse(false))
                     .sorted().toList();
         } catch (IOException e) {

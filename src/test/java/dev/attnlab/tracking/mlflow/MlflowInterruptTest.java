@@ -2,6 +2,8 @@ package dev.attnlab.tracking.mlflow;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.attnlab.pipeline.RunLog;
+import dev.attnlab.tracking.Tracker;
 import org.mlflow.api.proto.Service.Metric;
 
 import java.io.BufferedReader;
@@ -9,13 +11,17 @@ import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Ctrl-C / SIGTERM: the shutdown hook flushes what was logged and ends the run KILLED. */
+/**
+ * Ctrl-C / SIGTERM: the shutdown hook flushes what was logged and ends the run KILLED. SIGKILL:
+ * nothing runs, and the next run of the spec ends the orphan KILLED.
+ */
 class MlflowInterruptTest {
 
     @Test
@@ -50,6 +56,41 @@ class MlflowInterruptTest {
                 assertEquals(i, history.get(i).getStep());
             }
             assertEquals("KILLED", rest.getRun(runId).getInfo().getStatus().name());
+        }
+    }
+
+    @Test
+    void aRunKilledOutrightIsEndedKilledByTheNextRunOfItsSpec(@TempDir Path runs) throws Exception {
+        String uri = MlflowServers.sharedUri();
+        Path first = runs.resolve("20260101T000000Z");
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process p = new ProcessBuilder(java.toString(), "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+                InterruptedRun.class.getName(), first.toString(), uri)
+                .redirectError(runs.resolve("first.err").toFile()).start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
+            assertEquals("READY", out.readLine(), "child started logging");
+        }
+        p.destroyForcibly(); // SIGKILL: no shutdown hook
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "child exited");
+
+        try (MlflowRest rest = new MlflowRest(MlflowSettings.fromEnv(MlflowServers.env(uri)))) {
+            String runId;
+            try (Journal j = Journal.open(first)) {
+                runId = j.runRef().orElseThrow().runId();
+            }
+            assertEquals("RUNNING", rest.getRun(runId).getInfo().getStatus().name(), "nobody ended it");
+            long lastWritten = Files.getLastModifiedTime(first.resolve("mlflow/journal.jsonl")).toMillis();
+
+            Tracker next = new MlflowBackend(MlflowServers.env(uri), MlflowServers.FAST).open(
+                    MlflowServers.spec("interrupted", "attnlab-interrupt-next", null, Map.of()),
+                    Files.createDirectories(runs.resolve("20260101T000100Z")), Map.of(), RunLog.STDERR);
+            next.logMetric("train/loss", 1.0, 0);
+            next.close(); // waits for the catch-up of the earlier run
+
+            var info = rest.getRun(runId).getInfo();
+            assertEquals("KILLED", info.getStatus().name());
+            assertEquals(lastWritten, info.getEndTime(), "ended when its journal was last written");
+            assertFalse(Journal.isUnended(first));
         }
     }
 }

@@ -51,19 +51,21 @@ public final class TrainStage implements Stage {
             ctx.log().warn("train: resume: latest, but the runner gives this stage no persistent state directory;"
                     + " starting from step 0");
         }
+        // journals beside the checkpoints, so a resumed run replays what came before them
+        Path metricJournal = ctx.stateDir() != null ? ckRoot.resolveSibling("metrics.jsonl") : null;
         Trainer trainer = new Trainer(cfg, spec.train(), spec.seed(), data.padId(), train, val,
-                new Checkpoints(ckRoot), ctx.tracker(), ctx.progress(), ctx.log());
+                new Checkpoints(ckRoot), metricJournal, ctx.tracker(), ctx.progress(), ctx.log());
         long nParams = trainer.model().parameters().values().stream().mapToLong(a -> a.length()).sum();
         ctx.tracker().logParams(Map.of("model.n_params", Long.toString(nParams),
                 "train.total_steps", Long.toString(trainer.totalSteps())));
         ctx.log().info(String.format("train: %,d parameters, %,d training rows of %d tokens, %d steps",
                 nParams, train.count(), train.length(), trainer.totalSteps()));
         int probeEvery = spec.interpret().every();
-        // the journal lives beside the checkpoints, so a resumed run's trajectory starts where they do
-        Path journal = probeEvery > 0 && ctx.stateDir() != null ? ckRoot.resolveSibling("head_scores_by_step.csv") : null;
-        if (journal != null && !"latest".equals(spec.train().resume())) Files.deleteIfExists(journal);
+        // the probes' journal lives beside the checkpoints too, so a resumed run's trajectory starts where they do
+        Path probeJournal = probeEvery > 0 && ctx.stateDir() != null ? ckRoot.resolveSibling("head_scores_by_step.csv") : null;
+        if (probeJournal != null && !"latest".equals(spec.train().resume())) Files.deleteIfExists(probeJournal);
         HeadScoreTrajectory trajectory = new HeadScoreTrajectory(
-                RepeatedTokens.blockLength(spec.interpret().inductionBlockLen(), cfg.nCtx()), spec.seed(), ctx.tracker(), journal);
+                RepeatedTokens.blockLength(spec.interpret().inductionBlockLen(), cfg.nCtx()), spec.seed(), trainer.tracker(), probeJournal);
         Trainer.Summary s = trainer.run(probeEvery, trajectory::probe);
         if (trajectory.size() > 0) {
             Path csv = out.resolve("head_scores_by_step.csv"), png = out.resolve("head_scores_by_step.png");

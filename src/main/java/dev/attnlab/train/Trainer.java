@@ -14,6 +14,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -36,16 +37,21 @@ public final class Trainer {
     private final Rows val;
     private final Checkpoints checkpoints;
     private final Tracker tracker;
+    private final MetricJournal journal;
     private final Progress progress;
     private final RunLog log;
     private final Transformer model;
 
     /**
-     * @param val         validation rows, or null for none
-     * @param checkpoints where checkpoints go and resume reads from
+     * @param val           validation rows, or null for none
+     * @param checkpoints   where checkpoints go and resume reads from
+     * @param metricJournal where the step metrics are journaled so a resumed run replays them (beside
+     *                      the checkpoints), or null for none
      */
     public Trainer(ModelConfig cfg, TrainSpec spec, long seed, int padId, Rows train, Rows val,
-                   Checkpoints checkpoints, Tracker tracker, Progress progress, RunLog log) {
+                   Checkpoints checkpoints, Path metricJournal, Tracker tracker, Progress progress, RunLog log) {
+        this.journal = metricJournal == null ? null : new MetricJournal(tracker, metricJournal);
+        this.tracker = journal == null ? tracker : journal;
         this.cfg = cfg;
         this.spec = spec;
         this.seed = seed;
@@ -53,7 +59,6 @@ public final class Trainer {
         this.train = train;
         this.val = val;
         this.checkpoints = checkpoints;
-        this.tracker = tracker;
         this.progress = progress;
         this.log = log;
         if (train.count() < 1) {
@@ -84,6 +89,11 @@ public final class Trainer {
         void at(long step, Transformer model) throws IOException;
     }
 
+    /** The tracker step metrics go through (journaled when the trainer has a metric journal): probes log here too. */
+    public Tracker tracker() {
+        return tracker;
+    }
+
     public Summary run() throws IOException {
         return run(0, (step, m) -> { });
     }
@@ -93,6 +103,14 @@ public final class Trainer {
      * {@code probeEvery} steps and at the last step.
      */
     public Summary run(long probeEvery, Probe probe) throws IOException {
+        try {
+            return train(probeEvery, probe);
+        } finally {
+            if (journal != null) journal.close();
+        }
+    }
+
+    private Summary train(long probeEvery, Probe probe) throws IOException {
         int batch = spec.batchSize(), rowLen = train.length();
         long total = totalSteps();
         DataOrder order = new DataOrder(train.count(), batch, seed);
@@ -116,10 +134,16 @@ public final class Trainer {
                 adam.restore(ck.optimizer(), ck.optimizerSteps());
                 start = ck.step();
                 log.info("train: resumed from " + ck.dir() + " at step " + start + " of " + total);
+                if (journal != null) {
+                    log.info("train: replayed the " + journal.resumeAt(start) + " metric points logged up to step "
+                            + start + " by earlier attempts");
+                }
             }
         } else if (!"none".equals(spec.resume())) {
             throw new IllegalArgumentException("train.resume must be none or latest, not '" + spec.resume() + "'");
         }
+
+        if (start == 0 && journal != null) journal.startFresh();
 
         int[] rows = new int[batch * rowLen];
         long tokensPerStep = (long) batch * (rowLen - 1);

@@ -35,7 +35,7 @@ class InductionTest {
         RepeatedTokens data = new RepeatedTokens(VOCAB, ROW, 6, 16, 5, 4000, 1);
         RepeatedTokens held = new RepeatedTokens(VOCAB, ROW, 6, 16, 5, 300, 2);
         Trainer t = new Trainer(model(layers), spec(STEPS), 0, data.padId(), data.asRows(), null,
-                new Checkpoints(dir), Tracker.NONE, Progress.NONE, RunLog.STDERR);
+                new Checkpoints(dir), null, Tracker.NONE, Progress.NONE, RunLog.STDERR);
         t.run();
         double loss = held.repeatedHalfLoss(t.model());
         System.err.printf("induction: %d layer(s), %d steps: repeated-half loss %.3f (ln vocab %.3f)%n",

@@ -57,7 +57,7 @@ class TrainerTest {
 
     static Trainer trainer(TrainSpec spec, Path ck, Tracker tracker) {
         return new Trainer(MODEL, spec, 7, -1, randomRows(200, 17, 1), randomRows(40, 17, 2),
-                new Checkpoints(ck), tracker, Progress.NONE, RunLog.STDERR);
+                new Checkpoints(ck), null, tracker, Progress.NONE, RunLog.STDERR);
     }
 
     @Test
@@ -126,7 +126,7 @@ class TrainerTest {
         TrainSpec fast = new TrainSpec(1e-2, 0.9, 0.999, 1e-8, 0.0, false, false, "constant", 0, 0.1, 1.0,
                 8, 60, 1.0, 10, 2, 0, "none", 1, 0);
         Trainer t = new Trainer(MODEL, fast, 1, -1, Rows.of(rows), Rows.of(rows),
-                new Checkpoints(dir), rec, Progress.NONE, RunLog.STDERR);
+                new Checkpoints(dir), null, rec, Progress.NONE, RunLog.STDERR);
         Trainer.Summary s = t.run();
         for (String k : List.of("train/loss", "train/lr", "train/grad_norm", "train/tokens_per_s")) {
             assertEquals(60, rec.metrics.get(k).size(), k);

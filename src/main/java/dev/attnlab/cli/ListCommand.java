@@ -22,8 +22,9 @@ import java.util.stream.Stream;
 @Command(name = "list", mixinStandardHelpOptions = true,
         description = {"List the experiments in experiments/ and, for each stage, whether the current spec's "
                 + "outputs are cached.",
-                "cached = a complete entry exists; partial = an interrupted attempt left state that the next run "
-                        + "resumes from (train's checkpoints); - = would run; n/a = stage not available in this build."})
+                "cached = a complete entry exists; partial = an interrupted attempt left state (train's checkpoints, "
+                        + "which the next run resumes from with train.resume: latest); - = would run; "
+                        + "n/a = stage not available in this build."})
 final class ListCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -73,6 +74,8 @@ final class ListCommand implements Callable<Integer> {
         }
         try (Stream<Path> files = Files.walk(dir)) {
             return files.anyMatch(Files::isRegularFile);
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return false; // a live run is pruning or publishing it right now
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.attnlab.io;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -33,16 +34,23 @@ public final class FileLocks {
 
     /** Takes the lock on {@code file} (created if missing), or empty when any process, this one included, holds it. */
     public static Optional<Held> tryLock(Path file) throws IOException {
-        Path key = file.toAbsolutePath().normalize();
         synchronized (HELD_HERE) {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            if (!Files.exists(file)) {
+                Files.newOutputStream(file, StandardOpenOption.CREATE).close();
+            }
+            Path key = file.toRealPath(); // one key however the path is spelled (symlinks included)
             if (HELD_HERE.contains(key)) {
                 return Optional.empty();
             }
-            Files.createDirectories(key.getParent());
-            FileChannel ch = FileChannel.open(key, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileChannel ch = FileChannel.open(key, StandardOpenOption.WRITE);
             FileLock lock;
             try {
                 lock = ch.tryLock();
+            } catch (OverlappingFileLockException e) {
+                // held by this process through a channel this class did not open: closing ours would
+                // release that lock too, so this channel stays open (a rare, small leak, not a lost lock)
+                return Optional.empty();
             } catch (IOException | RuntimeException e) {
                 ch.close();
                 throw e;

@@ -29,7 +29,7 @@ import java.util.Set;
  *
  * <p>Run directory {@code runs/<spec name>/<UTC timestamp>/}: {@code spec.yaml} (resolved),
  * {@code spec.json} (the canonical tree), {@code source/} (the spec file and what it extends),
- * {@code manifest.json} (stage keys, cache hits, timings, status; rewritten after every stage),
+ * {@code manifest.json} (stage keys, cache hits, timings, status; rewritten as each stage starts and ends),
  * {@code run.log}, and the run-directory tracker's {@code params.json}, {@code tags.json},
  * {@code metrics.jsonl}, {@code artifacts/}.
  */

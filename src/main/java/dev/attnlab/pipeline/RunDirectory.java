@@ -34,7 +34,7 @@ import java.util.Set;
  * One run's directory, {@code runs/<spec name>/<UTC timestamp>/}: the resolved spec
  * ({@code spec.yaml}, {@code spec.json}), the spec's source files ({@code source/}), and
  * {@code manifest.json} (status, overrides, and per stage its key, cache hit or miss, timing),
- * rewritten atomically after every stage so a killed run still shows how far it got. The running
+ * rewritten atomically as each stage starts and ends, so a killed run still shows how far it got. The running
  * process holds a lock on {@code .lock} until the run ends, so a later run can tell a manifest that
  * still says "running" from a run whose process died (see {@link #closeAbandoned}).
  */
@@ -97,6 +97,11 @@ final class RunDirectory {
                     continue; // its process is alive (another one, or this one running it in parallel)
                 }
                 try (FileLocks.Held held = free.get()) {
+                    // read again under the lock: the run may have finished (and released it) since
+                    m = (ObjectNode) JSON.readTree(d.resolve(MANIFEST).toFile());
+                    if (!"running".equals(m.path("status").asText())) {
+                        continue;
+                    }
                     Path lastWritten = Files.isRegularFile(d.resolve(LOG)) ? d.resolve(LOG) : d.resolve(MANIFEST);
                     m.put("finished", Files.getLastModifiedTime(lastWritten).toInstant().toString());
                     m.put("status", "killed");
@@ -107,7 +112,8 @@ final class RunDirectory {
                             ((ObjectNode) stage).put("cache", "killed");
                         }
                     }
-                    AtomicFiles.write(d.resolve(MANIFEST), tmp -> JSON.writeValue(tmp.toFile(), m));
+                    ObjectNode killed = m;
+                    AtomicFiles.write(d.resolve(MANIFEST), tmp -> JSON.writeValue(tmp.toFile(), killed));
                     log.warn("earlier run " + d + " ended without finishing (its process was killed): marked killed");
                 }
             } catch (IOException | RuntimeException e) {

@@ -1,5 +1,6 @@
 package dev.attnlab.train;
 
+import dev.attnlab.io.AtomicFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -52,7 +53,7 @@ public final class Checkpoints {
         s.put("step", step);
         s.put("optimizer_steps", optimizerSteps);
         s.put("fingerprint", fingerprint);
-        JSON.writeValue(tmp.resolve("state.json").toFile(), s);
+        AtomicFiles.write(tmp.resolve("state.json"), f -> JSON.writeValue(f.toFile(), s)); // fsynced, as the weights are
         Path dst = root.resolve(name);
         if (Files.exists(dst)) deleteTree(dst);
         Files.move(tmp, dst, StandardCopyOption.ATOMIC_MOVE);

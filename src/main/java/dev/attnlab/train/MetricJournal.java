@@ -8,11 +8,10 @@ import dev.attnlab.tracking.Tracker;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.io.OutputStream;
+import java.io.FileOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -31,7 +30,7 @@ final class MetricJournal implements Tracker {
 
     private final Tracker to;
     private final Path file;
-    private OutputStream out;
+    private FileOutputStream out;
     /** key@step of the replayed points: logged again by the resumed attempt (e.g. the final eval), they are dropped. */
     private final Set<String> replayed = new HashSet<>();
 
@@ -104,7 +103,7 @@ final class MetricJournal implements Tracker {
             try {
                 if (out == null) {
                     Files.createDirectories(file.toAbsolutePath().getParent());
-                    out = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                    out = new FileOutputStream(file.toFile(), true);
                 }
                 out.write(line); // unbuffered: a line is in the file before the next checkpoint is
             } catch (IOException e) {
@@ -133,6 +132,13 @@ final class MetricJournal implements Tracker {
         to.flush();
     }
 
+    /** Makes what is journaled so far durable: called with each checkpoint, which is fsynced too. */
+    synchronized void sync() throws IOException {
+        if (out != null) {
+            out.getFD().sync();
+        }
+    }
+
     /** Closes the journal file; the tracker itself belongs to the runner and stays open. */
     @Override
     public synchronized void close() {
@@ -140,7 +146,7 @@ final class MetricJournal implements Tracker {
             try {
                 out.close();
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot write " + file, e);
+                // every line was written unbuffered: nothing is lost by a failing close
             }
             out = null;
         }

@@ -182,6 +182,7 @@ public final class Trainer {
                 }
                 if (probeEvery > 0 && (done % probeEvery == 0 || done == total)) probe.at(done, model);
                 if (spec.checkpointEvery() > 0 && done % spec.checkpointEvery() == 0 && done < total) {
+                    if (journal != null) journal.sync(); // what the checkpoint covers survives with it
                     checkpoints.save(done, adam.steps(), fingerprint, model.parameters(), adam.state());
                     lastCheckpoint = done;
                 }

@@ -51,4 +51,14 @@ class FileLocksTest {
             assertEquals("held", seenFromAnotherProcess(f));
         }
     }
+
+    @Test
+    void theSameFileThroughASymlinkIsTheSameLock() throws Exception {
+        Path real = java.nio.file.Files.createDirectories(dir.resolve("runs"));
+        Path link = java.nio.file.Files.createSymbolicLink(dir.resolve("runs-link"), real);
+        try (FileLocks.Held held = FileLocks.tryLock(real.resolve(".lock")).orElseThrow()) {
+            assertTrue(FileLocks.tryLock(link.resolve(".lock")).isEmpty());
+            assertEquals("held", seenFromAnotherProcess(real.resolve(".lock")));
+        }
+    }
 }

@@ -112,6 +112,26 @@ final class Journal implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether {@code runDir} holds a journal of a run of {@code specName} that still needs a sync:
+     * entries the server has not acknowledged, or no end (its process died). One read of the files.
+     */
+    static boolean needsSync(Path runDir, String specName) {
+        Path dir = runDir.resolve(DIR);
+        if (!Files.isRegularFile(dir.resolve("journal.jsonl"))) {
+            return false;
+        }
+        try {
+            List<Entry> all = readEntries(dir);
+            if (all.isEmpty() || !specName.equals(all.get(0).body().path("spec").asText())) {
+                return false;
+            }
+            return all.stream().noneMatch(e -> e.type().equals("end")) || !unacked(all, readAcks(dir)).isEmpty();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** Whether {@code runDir}'s journal has entries but no "end" entry: the run was never closed. */
     static boolean isUnended(Path runDir) {
         try {

@@ -88,8 +88,7 @@ public final class MlflowSync {
         try (Stream<Path> s = Files.list(parent)) {
             candidates = s.filter(Files::isDirectory)
                     .filter(d -> !d.toAbsolutePath().equals(runDir.toAbsolutePath()))
-                    .filter(d -> Journal.hasUnacked(d) || Journal.isUnended(d))
-                    .filter(d -> Journal.firstEntry(d).map(e -> specName.equals(e.body().path("spec").asText())).orElse(false))
+                    .filter(d -> Journal.needsSync(d, specName))
                     .sorted().toList();
         } catch (IOException e) {
             return;

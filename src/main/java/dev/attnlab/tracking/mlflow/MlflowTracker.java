@@ -72,6 +72,9 @@ public final class MlflowTracker implements Tracker {
     /** Cleared by close() after the last system-metrics snapshot; later calls are dropped. */
     private volatile boolean accepting = true;
     private volatile boolean closingFromHook;
+    /** Held while queued items move into the journal: by the sender, or by close() when the sender is stuck. */
+    private final Object drainLock = new Object();
+    private boolean drainingFromClose; // guarded by drainLock
 
     // sender-thread state
     private List<Journal.Entry> pending = new ArrayList<>();
@@ -227,12 +230,24 @@ public final class MlflowTracker implements Tracker {
         stopping = true;
         wakeSender();
         joinQuietly(thread, options.closeTimeout());
+        boolean senderStuck = thread.isAlive();
+        if (senderStuck) {
+            // still sending (a slow server): journal what is queued, the end included, so the journal
+            // is complete and `attnlab sync` sends it; a journal without its end would read as a killed run
+            synchronized (drainLock) {
+                drainingFromClose = true;
+                drainToJournal();
+                drainingFromClose = false;
+            }
+        }
         for (Thread t : companions) {
             joinQuietly(t, options.closeTimeout());
         }
         int left = unackedCount();
         if (left > 0) {
-            String why = authFailed ? "the server refused the credentials" : "the server was unreachable";
+            String why = authFailed ? "the server refused the credentials"
+                    : senderStuck ? "the server was still taking earlier entries when the run closed"
+                    : "the server was unreachable";
             log.warn(left + " MLflow journal entries of this run are not on " + rest.settings().safeUri()
                     + " (" + why + "); they are kept in " + journal.dir() + "; send them with `attnlab sync "
                     + journal.dir().getParent() + "`");
@@ -299,6 +314,12 @@ public final class MlflowTracker implements Tracker {
 
     /** Moves queued items into journal entries, cutting log-batches at the server's limits. */
     private List<FlushItem> drainToJournal() {
+        synchronized (drainLock) {
+            return drainQueue();
+        }
+    }
+
+    private List<FlushItem> drainQueue() {
         List<FlushItem> flushes = new ArrayList<>();
         BatchBuilder batch = new BatchBuilder();
         Item item;
@@ -346,7 +367,7 @@ public final class MlflowTracker implements Tracker {
 
     private void appendEntry(String type, ObjectNode body) {
         Journal.Entry e = journal.append(type, body);
-        if (!reloadFromJournal) {
+        if (!drainingFromClose && !reloadFromJournal) { // close() leaves the sender's in-memory list alone
             pending.add(e);
         }
     }

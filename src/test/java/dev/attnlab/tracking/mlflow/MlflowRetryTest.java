@@ -1,6 +1,5 @@
 package dev.attnlab.tracking.mlflow;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.attnlab.pipeline.RunLog;
 import dev.attnlab.tracking.Tracker;
 import org.junit.jupiter.api.Test;
@@ -10,17 +9,17 @@ import org.mlflow.api.proto.Service.RunInfo;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
-import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -34,51 +33,12 @@ class MlflowRetryTest {
     void aTimedOutRunCreationIsNotRepeatedIntoASecondRun(@TempDir Path runDir) throws Exception {
         String upstream = MlflowServers.sharedUri();
         AtomicInteger creates = new AtomicInteger();
-        HttpServer proxy = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        proxy.setExecutor(Executors.newCachedThreadPool());
-        proxy.createContext("/", ex -> {
-            HttpURLConnection up = (HttpURLConnection) URI.create(upstream + ex.getRequestURI()).toURL().openConnection();
-            up.setRequestMethod(ex.getRequestMethod());
-            String type = ex.getRequestHeaders().getFirst("Content-Type");
-            if (type != null) {
-                up.setRequestProperty("Content-Type", type);
-            }
-            byte[] body;
-            try (InputStream in = ex.getRequestBody()) {
-                body = in.readAllBytes();
-            }
-            if (body.length > 0) {
-                up.setDoOutput(true);
-                try (OutputStream o = up.getOutputStream()) {
-                    o.write(body);
-                }
-            }
-            int code = up.getResponseCode();
-            byte[] answer;
-            try (InputStream in = code < 400 ? up.getInputStream() : up.getErrorStream()) {
-                answer = in == null ? new byte[0] : in.readAllBytes();
-            }
-            if (ex.getRequestURI().getPath().endsWith("/runs/create") && creates.incrementAndGet() == 1) {
-                try {
-                    Thread.sleep(2500); // past the client's 1 s read timeout
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            try {
-                ex.sendResponseHeaders(code, answer.length == 0 ? -1 : answer.length);
-                if (answer.length > 0) {
-                    ex.getResponseBody().write(answer);
-                }
-            } catch (java.io.IOException gone) {
-                // the client gave up on this one, as intended
-            }
-            ex.close();
-        });
-        proxy.start();
+        DelayingProxy proxy = new DelayingProxy(upstream,
+                // past the client's 1 s read timeout, for the first run creation only
+                ex -> ex.getRequestURI().getPath().endsWith("/runs/create") && creates.incrementAndGet() == 1 ? 2500 : 0);
         String experiment = "attnlab-retry-" + UUID.randomUUID();
         try {
-            MlflowSettings slow = MlflowSettings.fromEnv(MlflowServers.env("http://127.0.0.1:" + proxy.getAddress().getPort()))
+            MlflowSettings slow = MlflowSettings.fromEnv(MlflowServers.env(proxy.uri()))
                     .withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(1));
             Journal journal = Journal.open(runDir);
             com.fasterxml.jackson.databind.node.ObjectNode create = Journal.JSON.createObjectNode();
@@ -105,7 +65,38 @@ class MlflowRetryTest {
                 assertEquals(1, countRuns(upstream, expId), "exactly one run although creation was retried");
             }
         } finally {
-            proxy.stop(0);
+            proxy.close();
+        }
+    }
+
+    @Test
+    void aRunClosedWhileTheServerIsStillTakingAnUploadJournalsItsEnd(@TempDir Path tmp) throws Exception {
+        String upstream = MlflowServers.sharedUri();
+        Path runDir = Files.createDirectories(tmp.resolve("runs/slow-close/1"));
+        Path file = Files.writeString(tmp.resolve("big.txt"), "x".repeat(1000));
+        // close() waits 0.5 s for the sender, which is held 4 s by the artifact upload
+        MlflowTracker.Options shortClose = new MlflowTracker.Options(Duration.ofMillis(200), Duration.ofSeconds(60),
+                Duration.ofMillis(500), Duration.ofMillis(500), Duration.ofSeconds(2), Duration.ofSeconds(60));
+        try (DelayingProxy proxy = new DelayingProxy(upstream,
+                ex -> ex.getRequestURI().getPath().contains("/mlflow-artifacts/") ? 4000 : 0)) {
+            Tracker t = new MlflowBackend(MlflowServers.env(proxy.uri()), shortClose).open(
+                    MlflowServers.spec("slow-close", "attnlab-slow-close-" + UUID.randomUUID(), null, Map.of()),
+                    runDir, Map.of(), RunLog.STDERR);
+            t.logArtifact(file, "out");
+            Thread.sleep(1000); // the sender is inside the upload now
+            t.logMetric("m", 1, 0);
+            t.close();
+            assertFalse(Journal.isUnended(runDir), "the end is journaled although the sender was still busy");
+        }
+        // what the sender could not send is in the journal: a sync finishes the run FINISHED, not KILLED
+        try (MlflowRest direct = new MlflowRest(MlflowSettings.fromEnv(MlflowServers.env(upstream)))) {
+            assertTrue(MlflowSync.sync(runDir, direct, RunLog.STDERR).complete());
+            String runId;
+            try (Journal j = Journal.open(runDir)) {
+                runId = j.runRef().orElseThrow().runId();
+            }
+            assertEquals("FINISHED", direct.getRun(runId).getInfo().getStatus().name());
+            assertEquals(1, direct.metricHistory(runId, "m").size());
         }
     }
 

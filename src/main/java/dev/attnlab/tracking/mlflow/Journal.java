@@ -126,7 +126,7 @@ final class Journal implements AutoCloseable {
             if (all.isEmpty() || !specName.equals(all.get(0).body().path("spec").asText())) {
                 return false;
             }
-            return all.stream().noneMatch(e -> e.type().equals("end")) || !unacked(all, readAcks(dir)).isEmpty();
+            return !hasEnd(all) || !unacked(all, readAcks(dir)).isEmpty();
         } catch (IOException e) {
             return false;
         }
@@ -136,7 +136,7 @@ final class Journal implements AutoCloseable {
     static boolean isUnended(Path runDir) {
         try {
             List<Entry> all = readEntries(runDir.resolve(DIR));
-            return !all.isEmpty() && all.stream().noneMatch(e -> e.type().equals("end"));
+            return !all.isEmpty() && !hasEnd(all);
         } catch (IOException e) {
             return false;
         }
@@ -144,7 +144,7 @@ final class Journal implements AutoCloseable {
 
     /** Whether this journal holds an "end" entry (read from disk). */
     synchronized boolean ended() throws IOException {
-        return readEntries(dir).stream().anyMatch(e -> e.type().equals("end"));
+        return hasEnd(readEntries(dir));
     }
 
     /** The first entry (the run creation) of a run directory's journal, if any. */
@@ -212,6 +212,10 @@ final class Journal implements AutoCloseable {
         n.put("run_id", ref.runId());
         n.put("artifact_uri", ref.artifactUri());
         AtomicFiles.writeString(dir.resolve("run.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n));
+    }
+
+    private static boolean hasEnd(List<Entry> entries) {
+        return entries.stream().anyMatch(e -> e.type().equals("end"));
     }
 
     private static List<Entry> unacked(List<Entry> entries, Map<Long, String> acks) {

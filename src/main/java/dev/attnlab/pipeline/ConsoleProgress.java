@@ -107,10 +107,19 @@ public final class ConsoleProgress implements Progress {
             double perSec = (done - skipped) / secs;
             String eta = "";
             if (total > 0 && perSec > 0 && done < total) {
-                long s = (long) ((total - done) / perSec);
-                eta = String.format(Locale.ROOT, ", ETA %d:%02d", s / 60, s % 60);
+                eta = ", ETA " + clockTime((long) ((total - done) / perSec));
             }
-            return String.format(Locale.ROOT, "%.1f %s/s%s", perSec, unit, eta);
+            // slow work (sweep trials, long evaluations) reads better per minute or per hour than as 0.0/s
+            String r = perSec >= 0.1 || perSec == 0 ? String.format(Locale.ROOT, "%.1f %s/s", perSec, unit)
+                    : perSec * 60 >= 0.1 ? String.format(Locale.ROOT, "%.1f %s/min", perSec * 60, unit)
+                    : String.format(Locale.ROOT, "%.1f %s/h", perSec * 3600, unit);
+            return r + eta;
+        }
+
+        /** m:ss under an hour, h:mm:ss from there. */
+        private static String clockTime(long seconds) {
+            long h = seconds / 3600, m = seconds / 60 % 60, s = seconds % 60;
+            return h > 0 ? String.format(Locale.ROOT, "%d:%02d:%02d", h, m, s) : String.format(Locale.ROOT, "%d:%02d", m, s);
         }
 
         private String bar(long now) {

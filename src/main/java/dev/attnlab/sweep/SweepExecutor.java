@@ -229,9 +229,9 @@ public final class SweepExecutor {
             SweepState.Trial ended = store.read().orElseThrow().trial(trial.name);
             tracker.trialEnded(spec, ended, tags(ended));
             task.step(1);
-            best().ifPresent(b -> task.status("best " + spec.metric().name() + " " + String.format(Locale.ROOT, "%.5g", b.metric) + " (" + b.name + ")"));
+            best().ifPresent(b -> task.status("best " + spec.metric().name() + " " + SweepReport.metricText(b.metric) + " (" + b.name + ")"));
             log.info(ended.name + " " + ended.status.json()
-                    + (ended.metric == null ? "" : ", " + spec.metric().name() + " = " + ended.metric)
+                    + (ended.metric == null ? "" : ", " + spec.metric().name() + " = " + SweepReport.metricText(ended.metric))
                     + (ended.message == null ? "" : ": " + ended.message));
         }
     }

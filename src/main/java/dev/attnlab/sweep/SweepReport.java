@@ -59,7 +59,7 @@ public final class SweepReport {
                 tracker.logArtifact(yaml, "");
                 tracker.setTag("attnlab.best_trial", best.get().name);
                 tracker.setTag("attnlab.best_metric", Double.toString(best.get().metric));
-                log.info("best: " + best.get().name + " " + spec.metric().name() + " = " + best.get().metric
+                log.info("best: " + best.get().name + " " + spec.metric().name() + " = " + metricText(best.get().metric)
                         + " " + best.get().params + "; run it with: attnlab run " + yaml);
             }
             log.info("trial table: " + md);
@@ -117,11 +117,16 @@ public final class SweepReport {
         return String.valueOf(v);
     }
 
+    /** A metric value for people (five significant digits); files and tags keep the full value. */
+    static String metricText(double value) {
+        return String.format(Locale.ROOT, "%.5g", value);
+    }
+
     /** The best trial as an experiment spec: {@code extends} the base (relative to {@code dir}) plus the values. */
     static String bestSpec(SweepSpec spec, SweepState.Trial best, Path dir) {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("name", spec.name() + "-best");
-        doc.put("description", "Best trial (" + best.name + ", " + spec.metric().name() + " = " + best.metric
+        doc.put("description", "Best trial (" + best.name + ", " + spec.metric().name() + " = " + metricText(best.metric)
                 + ") of sweep " + spec.name() + " over " + spec.experiment().getFileName());
         doc.put("extends", dir.toAbsolutePath().normalize().relativize(spec.experiment()).toString());
         for (Map.Entry<String, Object> e : best.params.entrySet()) {

@@ -77,4 +77,25 @@ class ConsoleProgressTest {
         assertTrue(lines[2].startsWith("train: 60% (600/1000 steps, 100.0 steps/s, ETA 0:04)"), String.join("\n", lines));
         assertEquals("train: done, 100 steps in 1.0 s (after 500 restored)", lines[lines.length - 1]);
     }
+
+    @Test
+    void slowWorkShowsItsRatePerMinuteOrHourAndLongEtasInHours() {
+        ConsoleProgress p = new ConsoleProgress(new PrintStream(bytes, true, StandardCharsets.UTF_8), false, now::get);
+        try (Progress.Task t = p.start("sweep", 20, "trials")) {
+            now.addAndGet(120_000_000_000L); // 2 min per trial
+            t.step(1);
+        }
+        try (Progress.Task t = p.start("train", 14_250, "steps")) {
+            now.addAndGet(10_000_000_000L);
+            t.step(8); // 0.8 steps/s: 14,242 steps left take 4 h 56 min 42 s
+        }
+        try (Progress.Task t = p.start("evaluate", 10, "rows")) {
+            now.addAndGet(7_200_000_000_000L); // 2 h for one row
+            t.step(1);
+        }
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        assertTrue(out.contains("sweep: 5% (1/20 trials, 0.5 trials/min, ETA 38:00)"), out);
+        assertTrue(out.contains("train: 0% (8/14250 steps, 0.8 steps/s, ETA 4:56:42)"), out);
+        assertTrue(out.contains("evaluate: 10% (1/10 rows, 0.5 rows/h, ETA 18:00:00)"), out);
+    }
 }

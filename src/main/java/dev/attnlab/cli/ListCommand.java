@@ -56,7 +56,7 @@ final class ListCommand implements Callable<Integer> {
                     String key = plan.keys().get(s.name());
                     String state = plan.missing().contains(s.name()) || key == null ? "n/a"
                             : cache.looksCached(s.name(), key) ? "cached"
-                            : hasFiles(cache.stateDir(s.name(), key)) ? "partial" : "-";
+                            : cache.hasResumableState(s.name(), key) ? "partial" : "-";
                     row.append("  ").append(s.name()).append(':').append(state);
                 }
                 ctx.out().println(row);
@@ -66,16 +66,5 @@ final class ListCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    private static boolean hasFiles(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return false;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            return files.anyMatch(Files::isRegularFile);
-        } catch (IOException | java.io.UncheckedIOException e) {
-            return false; // a live run is pruning or publishing it right now
-        }
     }
 }

@@ -178,6 +178,12 @@ public final class ExperimentRunner {
                     StageCache.Pending pending = stageCache.begin(node.name(), key, stage.version());
                     RecordingTracker recorder = new RecordingTracker(tracker, pending.outputDir(), log);
                     Path stateDir = Files.createDirectories(stageCache.stateDir(node.name(), key));
+                    List<String> earlier = stageCache.recordAttempt(node.name(), key, runLabel());
+                    if (!earlier.isEmpty()) {
+                        // a resumed attempt is a new MLflow run: this tag links it to the run(s) it continues
+                        tracker.setTag("stage." + node.name() + ".continues", String.join(", ", earlier));
+                        log.info("stage " + node.name() + ": continues the state left by " + String.join(", ", earlier));
+                    }
                     StageContext ctx = new StageContext(spec, Map.copyOf(inputs), pending.outputDir(), recorder,
                             options.progress(), FileRunLog.prefixed(log, node.name()), stateDir);
                     try {
@@ -212,6 +218,11 @@ public final class ExperimentRunner {
             log.info(String.format(Locale.ROOT, "stage %-10s %s in %.2f s", node.name(),
                     cacheState.equals("hit") ? "cached" : "done  ", seconds));
             writeManifest("running", null);
+        }
+
+        /** The run directory as tagged ({@code run.dir}): relative to the project when inside it. */
+        private String runLabel() {
+            return RunTrackers.runDirLabel(layout.root(), runDir.path());
         }
 
         private synchronized RunResult finish(RunResult.Status status, String error) {

@@ -30,6 +30,7 @@ final class RunTrackers {
     static Tracker open(ExperimentSpec spec, RunPlan plan, RunOptions options, RunDirectory runDir, Path projectRoot,
                         List<TrackerBackend> backends, RunLog log) throws IOException {
         Map<String, String> tags = runTags(spec, plan, options, projectRoot);
+        tags.put("run.dir", runDirLabel(projectRoot, runDir.path()));
         Map<String, Tracker> secondaries = new LinkedHashMap<>();
         openBackend(spec, runDir.path(), tags, backends, log).ifPresent(t -> secondaries.put(spec.tracking().backend(), t));
         for (int i = 0; i < options.observers().size(); i++) {
@@ -58,6 +59,12 @@ final class RunTrackers {
         tags.put("attnlab.version", Version.get());
         tags.putAll(options.extraTags());
         return tags;
+    }
+
+    /** A run directory as people find it: relative to the project root when inside it, else absolute. */
+    static String runDirLabel(Path projectRoot, Path runDir) {
+        Path root = projectRoot.toAbsolutePath().normalize(), dir = runDir.toAbsolutePath().normalize();
+        return (dir.startsWith(root) ? root.relativize(dir) : dir).toString();
     }
 
     private static Optional<Tracker> openBackend(ExperimentSpec spec, Path runDir, Map<String, String> tags,

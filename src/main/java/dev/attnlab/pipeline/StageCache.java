@@ -3,6 +3,7 @@ package dev.attnlab.pipeline;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.attnlab.io.AtomicFiles;
 import dev.attnlab.tracking.StageRecord;
 
 import java.io.IOException;
@@ -44,6 +45,8 @@ public final class StageCache {
 
     public static final String MANIFEST = "manifest.json";
     public static final String OUT = "out";
+    /** In a state directory: the runs that attempted the stage with it, one per line. */
+    static final String ATTEMPTS = "attempts.txt";
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final Map<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
@@ -86,6 +89,38 @@ public final class StageCache {
      */
     public Path stateDir(String stage, String key) {
         return root.resolve("state").resolve(stage).resolve(key);
+    }
+
+    /**
+     * Whether an interrupted attempt left something to resume from in {@link #stateDir} (train's
+     * checkpoints); the list of attempts kept there does not count.
+     */
+    public boolean hasResumableState(String stage, String key) {
+        Path dir = stateDir(stage, key);
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        Path attempts = dir.resolve(ATTEMPTS);
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.anyMatch(f -> Files.isRegularFile(f) && !f.equals(attempts));
+        } catch (IOException | UncheckedIOException e) {
+            return false; // a live run is pruning or publishing it right now
+        }
+    }
+
+    /**
+     * Records that {@code run} now attempts this stage and returns the earlier attempts whose state
+     * it continues from, oldest first (empty when they left none). Call under {@link #lock}; the
+     * list goes with the state directory when the entry is published.
+     */
+    public List<String> recordAttempt(String stage, String key, String run) throws IOException {
+        Path file = Files.createDirectories(stateDir(stage, key)).resolve(ATTEMPTS);
+        List<String> earlier = hasResumableState(stage, key) && Files.exists(file)
+                ? Files.readAllLines(file).stream().filter(l -> !l.isBlank()).toList() : List.of();
+        List<String> all = new ArrayList<>(earlier);
+        all.add(run);
+        AtomicFiles.writeString(file, String.join("\n", all) + "\n");
+        return earlier;
     }
 
     /** A verified entry, or empty when there is none or it cannot be trusted (then a warning says why). */

@@ -217,6 +217,14 @@ class ExperimentRunnerTest {
         assertEquals(List.of("ingest=hit", "tokenize=hit", "train=miss", "evaluate=miss", "interpret=miss"),
                 cacheStates(ok));
         assertEquals(2, stage("train").attemptsSeen, "the failed attempt's state directory was kept for the retry");
+        String failedDir = project.root.relativize(failed.runDir()).toString();
+        JsonNode failedTags = JSON.readTree(failed.runDir().resolve("tags.json").toFile());
+        JsonNode okTags = JSON.readTree(ok.runDir().resolve("tags.json").toFile());
+        assertEquals(failedDir, failedTags.path("run.dir").asText());
+        assertFalse(failedTags.has("stage.train.continues"), failedTags.toString());
+        assertEquals(failedDir, okTags.path("stage.train.continues").asText(),
+                "the resumed attempt names the run whose state it continues");
+        assertFalse(okTags.has("stage.evaluate.continues"), "evaluate had no earlier attempt");
         assertFalse(Files.exists(project.layout().cacheDir().resolve("state/train").resolve(ok.stage("train").key())),
                 "state is removed once the entry is published");
     }

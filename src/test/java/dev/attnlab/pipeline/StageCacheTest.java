@@ -52,6 +52,20 @@ class StageCacheTest {
     }
 
     @Test
+    void attemptsAreListedOnlyWhileTheyLeaveStateToContinueFrom() throws Exception {
+        StageCache cache = new StageCache(root, log);
+        assertEquals(List.of(), cache.recordAttempt("s", KEY, "runs/x/1"), "a first attempt continues nothing");
+        assertFalse(cache.hasResumableState("s", KEY), "the list of attempts alone is nothing to resume from");
+        assertEquals(List.of(), cache.recordAttempt("s", KEY, "runs/x/2"), "attempt 1 left no state");
+
+        Path ckpt = Files.createDirectories(cache.stateDir("s", KEY).resolve("checkpoints/step-5"));
+        Files.writeString(ckpt.resolve("state.json"), "{}");
+        assertTrue(cache.hasResumableState("s", KEY));
+        assertEquals(List.of("runs/x/2"), cache.recordAttempt("s", KEY, "runs/x/3"));
+        assertEquals(List.of("runs/x/2", "runs/x/3"), cache.recordAttempt("s", KEY, "/elsewhere/runs/x/4"));
+    }
+
+    @Test
     void untrustedEntriesAreIgnoredWithAReason() throws Exception {
         StageCache cache = new StageCache(root, log);
         StageCache.Entry e = publish(cache, "hello");

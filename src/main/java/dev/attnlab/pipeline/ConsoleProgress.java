@@ -1,6 +1,7 @@
 package dev.attnlab.pipeline;
 
 import java.io.PrintStream;
+import java.util.ArrayDeque;
 import java.util.Locale;
 import java.util.function.LongSupplier;
 
@@ -13,6 +14,8 @@ public final class ConsoleProgress implements Progress {
     private static final long BAR_INTERVAL_NANOS = 100_000_000L;
     private static final long LINE_INTERVAL_NANOS = 10_000_000_000L;
     private static final int BAR_WIDTH = 30;
+    private static final long SAMPLE_INTERVAL_NANOS = 1_000_000_000L;
+    private static final long RATE_WINDOW_NANOS = 60_000_000_000L;
 
     private final PrintStream out;
     private final boolean terminal;
@@ -45,6 +48,7 @@ public final class ConsoleProgress implements Progress {
         private int lastDecile;
         private String status = "";
         private boolean closed;
+        private final ArrayDeque<long[]> samples = new ArrayDeque<>();
 
         ConsoleTask(String label, long total, String unit) {
             this.label = label;
@@ -52,6 +56,7 @@ public final class ConsoleProgress implements Progress {
             this.unit = unit;
             this.started = clock.getAsLong();
             this.lastPrint = started;
+            this.samples.add(new long[] {started, 0});
             if (!terminal) {
                 out.println(label + ": started" + (total > 0 ? " (" + total + " " + unit + ")" : ""));
             }
@@ -61,6 +66,7 @@ public final class ConsoleProgress implements Progress {
         public synchronized void step(long n) {
             done += n;
             long now = clock.getAsLong();
+            sample(now);
             if (terminal) {
                 if (now - lastPrint >= BAR_INTERVAL_NANOS) {
                     lastPrint = now;
@@ -102,9 +108,30 @@ public final class ConsoleProgress implements Progress {
             out.flush();
         }
 
+        /**
+         * Keeps one (time, units done here) sample a second, back to the newest one at least
+         * {@code RATE_WINDOW_NANOS} old: the rate is measured over the last minute or so, so a
+         * suspended process (Ctrl-Z, a sleeping laptop) or a slower phase stops skewing it soon after.
+         */
+        private void sample(long now) {
+            if (now - samples.peekLast()[0] >= SAMPLE_INTERVAL_NANOS) {
+                samples.addLast(new long[] {now, done - skipped});
+            }
+            while (samples.size() > 1 && now - secondSample()[0] >= RATE_WINDOW_NANOS) {
+                samples.pollFirst();
+            }
+        }
+
+        private long[] secondSample() {
+            var it = samples.iterator();
+            it.next();
+            return it.next();
+        }
+
         private String rate(long now) {
-            double secs = Math.max(1e-9, (now - started) / 1e9);
-            double perSec = (done - skipped) / secs;
+            long[] from = samples.peekFirst();
+            double secs = Math.max(1e-9, (now - from[0]) / 1e9);
+            double perSec = (done - skipped - from[1]) / secs;
             String eta = "";
             if (total > 0 && perSec > 0 && done < total) {
                 eta = ", ETA " + clockTime((long) ((total - done) / perSec));

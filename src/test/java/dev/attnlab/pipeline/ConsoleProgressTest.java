@@ -98,4 +98,21 @@ class ConsoleProgressTest {
         assertTrue(out.contains("train: 0% (8/14250 steps, 0.8 steps/s, ETA 4:56:42)"), out);
         assertTrue(out.contains("evaluate: 10% (1/10 rows, 0.5 rows/h, ETA 18:00:00)"), out);
     }
+
+    @Test
+    void theRateRecoversWithinAMinuteOfAPause() {
+        ConsoleProgress p = new ConsoleProgress(new PrintStream(bytes, true, StandardCharsets.UTF_8), false, now::get);
+        try (Progress.Task t = p.start("train", 20_000, "steps")) {
+            for (int i = 0; i < 10_000; i++) {
+                if (i == 1_000) now.addAndGet(3_600_000_000_000L); // suspended for an hour after 10 s of work
+                now.addAndGet(10_000_000L); // 100 steps/s whenever it runs
+                t.step(1);
+            }
+        }
+        String[] lines = lines();
+        String atHalf = lines[lines.length - 2];
+        // 90 s of work after the pause: measured over the last minute, not the 10,000 steps in 3,700 s since the start
+        assertTrue(atHalf.startsWith("train: 50% (10000/20000 steps, 100.0 steps/s, ETA 1:40)"), String.join("\n", lines));
+        assertTrue(String.join("\n", lines).contains("steps, 0.3 steps/s"), "right after the pause the rate drops");
+    }
 }

@@ -6,6 +6,7 @@ import dev.attnlab.tracking.mlflow.MlflowSettings;
 import org.mlflow.api.proto.Service;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -22,6 +23,8 @@ import java.util.Optional;
 public final class MlflowSweepTracker implements SweepTracker {
 
     public static final String SWEEP_ID_TAG = "attnlab.sweep_id";
+    /** The parent's best-so-far metric: {@code best/val/loss}. */
+    public static final String BEST_PREFIX = "best/";
     /** On each trial's run: sweep id / trial / attempt, so the sweep can find that run again. */
     public static final String TRIAL_KEY_TAG = "attnlab.trial_key";
 
@@ -124,14 +127,20 @@ public final class MlflowSweepTracker implements SweepTracker {
     }
 
     @Override
-    public void trialEnded(SweepSpec spec, SweepState.Trial trial, Map<String, String> trialTags) {
+    public void trialEnded(SweepSpec spec, SweepState.Trial trial, SweepState state, Map<String, String> trialTags) {
         if (runId == null) {
             return;
         }
         try {
             if (trial.status == TrialStatus.FINISHED && trial.metric != null) {
-                rest.logBatch(runId, List.of(Service.Metric.newBuilder().setKey(spec.metric().name()).setValue(trial.metric)
-                        .setTimestamp(System.currentTimeMillis()).setStep(trial.index).build()), List.of(), List.of());
+                long now = System.currentTimeMillis();
+                List<Service.Metric> metrics = new ArrayList<>(List.of(Service.Metric.newBuilder()
+                        .setKey(spec.metric().name()).setValue(trial.metric).setTimestamp(now).setStep(trial.index).build()));
+                // without it the runs table shows the parent's last trial, not its best
+                long finished = state.trials.stream().filter(t -> t.status == TrialStatus.FINISHED && t.metric != null).count();
+                SweepReport.best(spec, state).ifPresent(b -> metrics.add(Service.Metric.newBuilder()
+                        .setKey(BEST_PREFIX + spec.metric().name()).setValue(b.metric).setTimestamp(now).setStep(finished).build()));
+                rest.logBatch(runId, metrics, List.of(), List.of());
             }
             if (trial.status == TrialStatus.KILLED) {
                 Optional<Service.RunInfo> child = rest.findRunByTag(experimentId, TRIAL_KEY_TAG, trialTags.get(TRIAL_KEY_TAG));

@@ -226,8 +226,9 @@ public final class SweepExecutor {
                 return;
             }
             runTrial(trial, threads);
-            SweepState.Trial ended = store.read().orElseThrow().trial(trial.name);
-            tracker.trialEnded(spec, ended, tags(ended));
+            SweepState now = store.read().orElseThrow();
+            SweepState.Trial ended = now.trial(trial.name);
+            tracker.trialEnded(spec, ended, now, tags(ended));
             task.step(1);
             best().ifPresent(b -> task.status("best " + spec.metric().name() + " " + SweepReport.metricText(b.metric) + " (" + b.name + ")"));
             log.info(ended.name + " " + ended.status.json()

@@ -19,10 +19,12 @@ public interface SweepTracker extends AutoCloseable {
     String openParent(SweepSpec spec, String sweepId, String knownRunId) throws Exception;
 
     /**
-     * A trial ended: records its metric on the parent (step = trial index) and, for a killed trial,
-     * marks its child run KILLED with the reason as a tag.
+     * A trial ended ({@code state}: the sweep as of then): records its metric on the parent (step =
+     * trial index) and the best so far (step = trials finished so far, so its latest value, which
+     * the runs table shows, is the sweep's best) and, for a killed trial, marks its child run KILLED
+     * with the reason as a tag.
      */
-    void trialEnded(SweepSpec spec, SweepState.Trial trial, Map<String, String> trialTags);
+    void trialEnded(SweepSpec spec, SweepState.Trial trial, SweepState state, Map<String, String> trialTags);
 
     void setTag(String key, String value);
 
@@ -41,7 +43,8 @@ public interface SweepTracker extends AutoCloseable {
 
     SweepTracker NONE = new SweepTracker() {
         @Override public String openParent(SweepSpec spec, String sweepId, String knownRunId) { return null; }
-        @Override public void trialEnded(SweepSpec spec, SweepState.Trial trial, Map<String, String> trialTags) { }
+        @Override public void trialEnded(SweepSpec spec, SweepState.Trial trial, SweepState state,
+                                         Map<String, String> trialTags) { }
         @Override public void setTag(String key, String value) { }
         @Override public void logArtifact(Path file, String artifactDir) { }
         @Override public void close(boolean sweepComplete) { }

@@ -54,7 +54,7 @@ final class SweepFixtures {
         }
 
         @Override
-        public void trialEnded(SweepSpec spec, SweepState.Trial trial, Map<String, String> tags) {
+        public void trialEnded(SweepSpec spec, SweepState.Trial trial, SweepState state, Map<String, String> tags) {
             events.add(trial.name + " " + trial.status.json());
             trialTags.add(tags);
         }

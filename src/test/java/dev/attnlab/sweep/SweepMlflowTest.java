@@ -104,6 +104,16 @@ class SweepMlflowTest {
         assertEquals(java.nio.file.Files.readString(sweeps.resolve("mlsweep/best.yaml")), best);
         List<Service.Metric> perTrial = client.getMetricHistory(parentId, "val/loss");
         assertEquals(state.trials.stream().filter(t -> t.status == TrialStatus.FINISHED).count(), perTrial.size());
+        List<Service.Metric> bestSoFar = client.getMetricHistory(parentId, "best/val/loss").stream()
+                .sorted(java.util.Comparator.comparingLong(Service.Metric::getStep)).toList();
+        assertEquals(perTrial.size(), bestSoFar.get(bestSoFar.size() - 1).getStep(), "the last point is after every finished trial");
+        assertEquals(SweepReport.best(spec, state).orElseThrow().metric, bestSoFar.get(bestSoFar.size() - 1).getValue(), 1e-12);
+        for (int i = 1; i < bestSoFar.size(); i++) {
+            assertTrue(bestSoFar.get(i).getValue() <= bestSoFar.get(i - 1).getValue(), "a best so far never gets worse");
+        }
+        assertEquals(SweepReport.best(spec, state).orElseThrow().metric, client.getRun(parentId).getData().getMetricsList().stream()
+                .filter(m -> m.getKey().equals("best/val/loss")).findFirst().orElseThrow().getValue(), 1e-12,
+                "the runs table (the latest value) shows the best trial");
 
         List<Service.RunInfo> children = client.searchRuns(List.of(experimentId), "tags.`mlflow.parentRunId` = '" + parentId + "'");
         assertEquals(6, children.size());

@@ -137,7 +137,8 @@ public final class ConsoleProgress implements Progress {
                 eta = ", ETA " + clockTime((long) ((total - done) / perSec));
             }
             // slow work (sweep trials, long evaluations) reads better per minute or per hour than as 0.0/s
-            String r = perSec >= 0.1 || perSec == 0 ? String.format(Locale.ROOT, "%.1f %s/s", perSec, unit)
+            String r = perSec >= 1 || perSec == 0 ? String.format(Locale.ROOT, "%.1f %s/s", perSec, unit)
+                    : perSec >= 0.1 ? String.format(Locale.ROOT, "%.2f %s/s", perSec, unit)
                     : perSec * 60 >= 0.1 ? String.format(Locale.ROOT, "%.1f %s/min", perSec * 60, unit)
                     : String.format(Locale.ROOT, "%.1f %s/h", perSec * 3600, unit);
             return r + eta;

@@ -95,7 +95,7 @@ class ConsoleProgressTest {
         }
         String out = bytes.toString(StandardCharsets.UTF_8);
         assertTrue(out.contains("sweep: 5% (1/20 trials, 0.5 trials/min, ETA 38:00)"), out);
-        assertTrue(out.contains("train: 0% (8/14250 steps, 0.8 steps/s, ETA 4:56:42)"), out);
+        assertTrue(out.contains("train: 0% (8/14250 steps, 0.80 steps/s, ETA 4:56:42)"), out);
         assertTrue(out.contains("evaluate: 10% (1/10 rows, 0.5 rows/h, ETA 18:00:00)"), out);
     }
 
@@ -113,6 +113,6 @@ class ConsoleProgressTest {
         String atHalf = lines[lines.length - 2];
         // 90 s of work after the pause: measured over the last minute, not the 10,000 steps in 3,700 s since the start
         assertTrue(atHalf.startsWith("train: 50% (10000/20000 steps, 100.0 steps/s, ETA 1:40)"), String.join("\n", lines));
-        assertTrue(String.join("\n", lines).contains("steps, 0.3 steps/s"), "right after the pause the rate drops");
+        assertTrue(String.join("\n", lines).contains("steps, 0.28 steps/s"), "right after the pause the rate drops");
     }
 }

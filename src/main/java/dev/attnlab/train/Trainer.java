@@ -17,8 +17,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The training loop: seeded data order, learning-rate schedule, AdamW, evaluation on the validation
@@ -41,6 +44,8 @@ public final class Trainer {
     private final Progress progress;
     private final RunLog log;
     private final Transformer model;
+    private volatile boolean stopRequested;
+    private final CountDownLatch loopEnded = new CountDownLatch(1);
 
     /**
      * @param val           validation rows, or null for none
@@ -94,23 +99,37 @@ public final class Trainer {
         return tracker;
     }
 
-    public Summary run() throws IOException {
+    public Summary run() throws IOException, InterruptedException {
         return run(0, (step, m) -> { });
+    }
+
+    /**
+     * Asks the loop to stop after the step in progress, saving a checkpoint there (Ctrl-C on a long
+     * run then loses no steps). Safe from any thread; {@link #run} then throws InterruptedException.
+     */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
+    /** Waits until {@link #run} has returned or thrown; false if it is still going after {@code timeout}. */
+    public boolean awaitEnd(Duration timeout) throws InterruptedException {
+        return loopEnded.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /**
      * Trains; with {@code probeEvery > 0} calls {@code probe} at step 0 (when starting fresh), every
      * {@code probeEvery} steps and at the last step.
      */
-    public Summary run(long probeEvery, Probe probe) throws IOException {
+    public Summary run(long probeEvery, Probe probe) throws IOException, InterruptedException {
         try {
             return train(probeEvery, probe);
         } finally {
             if (journal != null) journal.close();
+            loopEnded.countDown();
         }
     }
 
-    private Summary train(long probeEvery, Probe probe) throws IOException {
+    private Summary train(long probeEvery, Probe probe) throws IOException, InterruptedException {
         int batch = spec.batchSize(), rowLen = train.length();
         long total = totalSteps();
         DataOrder order = new DataOrder(train.count(), batch, seed);
@@ -181,13 +200,19 @@ public final class Trainer {
                     lastEval = done;
                 }
                 if (probeEvery > 0 && (done % probeEvery == 0 || done == total)) probe.at(done, model);
-                if (spec.checkpointEvery() > 0 && done % spec.checkpointEvery() == 0 && done < total) {
+                boolean stop = stopRequested && done < total;
+                if (spec.checkpointEvery() > 0 && done % spec.checkpointEvery() == 0 && done < total || stop) {
                     if (journal != null) journal.sync(); // what the checkpoint covers survives with it
                     checkpoints.save(done, adam.steps(), fingerprint, model.parameters(), adam.state());
                     lastCheckpoint = done;
                 }
                 bar.step(1);
                 bar.status(String.format("loss %.4f  %s tok/s", r.loss(), human(emaTps)));
+                if (stop) {
+                    log.info("train: stopped at step " + done + " of " + total + "; saved a checkpoint there, which"
+                            + " the next run resumes from (train.resume: latest)");
+                    throw new InterruptedException("training stopped at step " + done + " (checkpoint saved)");
+                }
             }
         }
         if (lastEval != total) valLoss = evaluate(stepper, total);

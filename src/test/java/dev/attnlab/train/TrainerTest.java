@@ -38,7 +38,7 @@ class TrainerTest {
     }
 
     /** Records metrics; optionally dies (as a killed process would) after a given train step. */
-    static final class Recorder implements Tracker {
+    static class Recorder implements Tracker {
         final Map<String, TreeMap<Long, Double>> metrics = new TreeMap<>();
         final long dieAfter;
 
@@ -81,6 +81,37 @@ class TrainerTest {
             assertEquals(whole.metrics.get("train/lr").get(step), second.metrics.get("train/lr").get(step), 0.0);
         }
         for (long step = 1; step <= 47; step++) assertEquals(a.get(step), first.metrics.get("train/loss").get(step), 0.0);
+        assertEquals(whole.metrics.get("val/loss").get(60L), second.metrics.get("val/loss").get(60L), 0.0);
+    }
+
+    @Test
+    void aStopRequestCheckpointsTheStepInProgressAndTheResumeContinuesExactly(@TempDir Path dir) throws Exception {
+        TrainSpec plain = spec(60, 20, "none", "warmup_cosine", 0.5);
+        Recorder whole = new Recorder(-1);
+        trainer(plain, dir.resolve("whole"), whole).run();
+
+        // Ctrl-C arrives during step 47: 7 steps after the periodic checkpoint at 40
+        Trainer[] stopped = new Trainer[1];
+        Recorder first = new Recorder(-1) {
+            @Override public void logMetric(String key, double value, long step) {
+                super.logMetric(key, value, step);
+                if (key.equals("train/loss") && step == 47) stopped[0].requestStop();
+            }
+        };
+        stopped[0] = trainer(plain, dir.resolve("split"), first);
+        assertThrows(InterruptedException.class, () -> stopped[0].run());
+        assertTrue(stopped[0].awaitEnd(java.time.Duration.ZERO), "the loop has ended");
+        assertEquals(47, first.metrics.get("train/loss").lastKey(), "no step after the one in progress");
+        assertEquals(List.of("step-00000040", "step-00000047"), new Checkpoints(dir.resolve("split")).complete().stream()
+                .map(p -> p.getFileName().toString()).toList(), "a checkpoint at the stop, besides the periodic one");
+
+        Recorder second = new Recorder(-1);
+        Trainer.Summary s = trainer(spec(60, 20, "latest", "warmup_cosine", 0.5), dir.resolve("split"), second).run();
+        assertEquals(47, s.resumedFromStep(), "resumed from the stop, not from step 40");
+        for (long step = 48; step <= 60; step++) {
+            assertEquals(whole.metrics.get("train/loss").get(step), second.metrics.get("train/loss").get(step), 0.0,
+                    "train/loss at step " + step);
+        }
         assertEquals(whole.metrics.get("val/loss").get(60L), second.metrics.get("val/loss").get(60L), 0.0);
     }
 

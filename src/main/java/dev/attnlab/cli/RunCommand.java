@@ -58,6 +58,9 @@ final class RunCommand implements Callable<Integer> {
                 // as a sweep trial: the sweep's run tags (mlflow.parentRunId, ...) and its metric report
                 .withExtraTags(TrialEnvironment.runTags(System.getenv()))
                 .withObservers(TrialEnvironment.metricReport(System.getenv()).map(List::of).orElse(List.of()))
+                // a sweep ends a trial with SIGTERM only for good (hyperband): a checkpoint at that step
+                // would never be resumed and only fill the cache
+                .withStopStagesOnSignal(TrialEnvironment.metricReport(System.getenv()).isEmpty())
                 .withConsole(ctx.err(), new ConsoleProgress(ctx.err(), ctx.terminal(), System::nanoTime));
         RunResult result = ctx.runner(layout).run(loaded, options);
         ctx.out().println();

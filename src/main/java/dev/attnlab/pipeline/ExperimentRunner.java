@@ -95,6 +95,8 @@ public final class ExperimentRunner {
         private Tracker tracker;
         private String runningStage;
         private boolean finished;
+        private final StopSignal stop = new StopSignal();
+        private final java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
 
         Execution(ExperimentSpec spec, RunPlan plan, Set<String> forced, RunOptions options, RunDirectory runDir) {
             this.spec = spec;
@@ -185,7 +187,7 @@ public final class ExperimentRunner {
                         log.info("stage " + node.name() + ": continues the state left by " + String.join(", ", earlier));
                     }
                     StageContext ctx = new StageContext(spec, Map.copyOf(inputs), pending.outputDir(), recorder,
-                            options.progress(), FileRunLog.prefixed(log, node.name()), stateDir);
+                            options.progress(), FileRunLog.prefixed(log, node.name()), stateDir, stop);
                     try {
                         stage.run(ctx);
                         if (Thread.currentThread().isInterrupted()) {
@@ -242,12 +244,27 @@ public final class ExperimentRunner {
                 }
                 log.close();
                 runDir.release();
+                ended.countDown();
             }
             return new RunResult(runDir.path(), status, List.copyOf(outcomes), error);
         }
 
-        /** Ctrl-C or a kill: record what happened and flush the trackers; the stage's temp dir is cleaned later. */
+        /**
+         * Ctrl-C or a kill: a stage that can stop cleanly is asked to and given {@link #STOP_GRACE} to
+         * return (the run then ends through the main thread, with what the stage logged on its way
+         * out); otherwise, or after that, record what happened and flush the trackers here. The
+         * stage's temp dir is cleaned later.
+         */
         private void onShutdown() {
+            if (options.stopStagesOnSignal() && stop.request()) {
+                try {
+                    if (!ended.await(STOP_GRACE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                        log.warn("the stage did not stop within " + STOP_GRACE.toSeconds() + " s; ending the run now");
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             String stage;
             synchronized (this) {
                 stage = runningStage;
@@ -266,6 +283,9 @@ public final class ExperimentRunner {
             }
         }
     }
+
+    /** How long an exiting JVM waits for a stage that registered a {@link StopSignal} handler. */
+    static final java.time.Duration STOP_GRACE = java.time.Duration.ofSeconds(60);
 
     /** A stage threw; carries the stage name to the run's error message. */
     private static final class StageFailure extends RuntimeException {

@@ -15,6 +15,8 @@ import java.util.Map;
  * <p>{@code stateDir}: a directory that survives between attempts of this stage with the same cache
  * key (e.g. {@code <cache root>/checkpoints/<stage>/<key>/}), where the train stage keeps checkpoints
  * that a killed run resumes from; null when the runner provides none (then resume is not possible).
+ *
+ * <p>{@code stop}: where a stage that can end early and cleanly registers how (see {@link StopSignal}).
  */
 public record StageContext(
         ExperimentSpec spec,
@@ -23,7 +25,14 @@ public record StageContext(
         Tracker tracker,
         Progress progress,
         RunLog log,
-        Path stateDir) {
+        Path stateDir,
+        StopSignal stop) {
+
+    /** A context whose run is never asked to stop early. */
+    public StageContext(ExperimentSpec spec, Map<String, Path> inputs, Path outputDir, Tracker tracker,
+                        Progress progress, RunLog log, Path stateDir) {
+        this(spec, inputs, outputDir, tracker, progress, log, stateDir, new StopSignal());
+    }
 
     /** A context without a persistent state directory. */
     public StageContext(ExperimentSpec spec, Map<String, Path> inputs, Path outputDir, Tracker tracker,

@@ -12,13 +12,13 @@ import dev.attnlab.model.ModelConfig;
 import dev.attnlab.model.ModelIO;
 import dev.attnlab.pipeline.Stage;
 import dev.attnlab.pipeline.StageContext;
+import dev.attnlab.pipeline.StopSignal;
 import dev.attnlab.spec.ExperimentSpec;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -67,8 +67,14 @@ public final class TrainStage implements Stage {
         if (probeJournal != null && !"latest".equals(spec.train().resume())) Files.deleteIfExists(probeJournal);
         HeadScoreTrajectory trajectory = new HeadScoreTrajectory(
                 RepeatedTokens.blockLength(spec.interpret().inductionBlockLen(), cfg.nCtx()), spec.seed(), trainer.tracker(), probeJournal);
-        Trainer.Summary s = runStoppable(trainer, probeEvery, trajectory::probe,
-                "latest".equals(spec.train().resume()) && ctx.stateDir() != null, ctx);
+        Trainer.Summary s;
+        // Ctrl-C or SIGTERM: checkpoint the step in progress and stop, when a later run can resume from it
+        // (else the steps since the last periodic checkpoint, an hour on a CPU, would be lost)
+        boolean resumable = "latest".equals(spec.train().resume()) && ctx.stateDir() != null;
+        StopSignal.Registration onStop = resumable ? ctx.stop().onStop(trainer::requestStop) : () -> { };
+        try (onStop) {
+            s = trainer.run(probeEvery, trajectory::probe);
+        }
         if (trajectory.size() > 0) {
             Path csv = out.resolve("head_scores_by_step.csv"), png = out.resolve("head_scores_by_step.png");
             trajectory.writeCsv(csv);
@@ -88,41 +94,6 @@ public final class TrainStage implements Stage {
         ctx.log().info(String.format("train: done, train/loss %.4f, val/loss %.4f, %.0f tokens/s",
                 s.trainLoss(), s.valLoss(), s.tokensPerSecond()));
     }
-
-    /**
-     * Runs the trainer. When the checkpoints it saves can be resumed from, a Ctrl-C or SIGTERM asks
-     * it to stop after the step in progress with a checkpoint there, and the JVM's exit waits (at
-     * most {@link #STOP_GRACE}) for that save; without it the steps since the last periodic
-     * checkpoint (an hour on a CPU) would be lost.
-     */
-    private static Trainer.Summary runStoppable(Trainer trainer, long probeEvery, Trainer.Probe probe, boolean resumable,
-                                                StageContext ctx) throws IOException, InterruptedException {
-        if (!resumable) return trainer.run(probeEvery, probe);
-        Thread onExit = new Thread(() -> {
-            trainer.requestStop();
-            try {
-                if (!trainer.awaitEnd(STOP_GRACE)) {
-                    ctx.log().warn("train: the step in progress did not end within " + STOP_GRACE.toSeconds()
-                            + " s of the stop; the next run resumes from the last periodic checkpoint");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "attnlab-train-stop");
-        Runtime.getRuntime().addShutdownHook(onExit);
-        try {
-            return trainer.run(probeEvery, probe);
-        } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(onExit);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running: it waits for this loop, which has just ended
-            }
-        }
-    }
-
-    /** How long an exiting JVM waits for the training step in progress and its checkpoint. */
-    static final Duration STOP_GRACE = Duration.ofSeconds(60);
 
     /** train.threads > 0 sets the kernels' threads (OpenBLAS and ND4J stay at one); 0 leaves OMP_NUM_THREADS in charge. */
     static void applyThreads(int threads) {

@@ -17,11 +17,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The training loop: seeded data order, learning-rate schedule, AdamW, evaluation on the validation
@@ -45,7 +42,6 @@ public final class Trainer {
     private final RunLog log;
     private final Transformer model;
     private volatile boolean stopRequested;
-    private final CountDownLatch loopEnded = new CountDownLatch(1);
 
     /**
      * @param val           validation rows, or null for none
@@ -105,15 +101,11 @@ public final class Trainer {
 
     /**
      * Asks the loop to stop after the step in progress, saving a checkpoint there (Ctrl-C on a long
-     * run then loses no steps). Safe from any thread; {@link #run} then throws InterruptedException.
+     * run then loses no steps). Safe from any thread; {@link #run} then throws InterruptedException
+     * (the runner reports the run as interrupted).
      */
     public void requestStop() {
         stopRequested = true;
-    }
-
-    /** Waits until {@link #run} has returned or thrown; false if it is still going after {@code timeout}. */
-    public boolean awaitEnd(Duration timeout) throws InterruptedException {
-        return loopEnded.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -125,7 +117,6 @@ public final class Trainer {
             return train(probeEvery, probe);
         } finally {
             if (journal != null) journal.close();
-            loopEnded.countDown();
         }
     }
 

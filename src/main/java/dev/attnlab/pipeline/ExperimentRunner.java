@@ -138,6 +138,10 @@ public final class ExperimentRunner {
                 tracker = RunTrackers.open(spec, plan, options, runDir, layout.root(), backends, log);
                 writeManifest("running", null);
                 for (PipelineDefinition.StageNode node : plan.stages()) {
+                    if (stop.requested()) {
+                        // the stop came as a stage that was asked to stop finished anyway (its last step): start no other
+                        return finish(RunResult.Status.INTERRUPTED, "interrupted before stage '" + node.name() + "'");
+                    }
                     runStage(stageCache, node, outputs);
                 }
                 return finish(RunResult.Status.COMPLETED, null);

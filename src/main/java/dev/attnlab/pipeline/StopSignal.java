@@ -34,6 +34,11 @@ public final class StopSignal {
         return true;
     }
 
+    /** Whether a stop was requested: the runner starts no further stage. */
+    synchronized boolean requested() {
+        return requested;
+    }
+
     /** A registration's handle; closing it cannot fail. */
     public interface Registration extends AutoCloseable {
         @Override

@@ -20,6 +20,8 @@ public final class FakeStage implements Stage {
     public volatile Runnable duringRun = () -> { };
     /** How many attempts this key's state directory had seen, counting this one (as a resuming stage would). */
     public volatile int attemptsSeen;
+    /** Registers a stop handler (that does nothing: the stage finishes anyway) while it runs. */
+    public volatile boolean registersStop;
 
     public FakeStage(String name, int version) {
         this.name = name;
@@ -49,7 +51,8 @@ public final class FakeStage implements Stage {
         Files.writeString(out, content.toString());
         Files.createDirectories(ctx.outputDir().resolve("sub"));
         Files.writeString(ctx.outputDir().resolve("sub/data.bin"), "x".repeat(1000));
-        try (Progress.Task task = ctx.progress().start(name, 3, "steps")) {
+        StopSignal.Registration onStop = registersStop ? ctx.stop().onStop(() -> { }) : () -> { };
+        try (onStop; Progress.Task task = ctx.progress().start(name, 3, "steps")) {
             for (int step = 0; step < 3; step++) {
                 duringRun.run();
                 if (failHalfway && step == 1) {

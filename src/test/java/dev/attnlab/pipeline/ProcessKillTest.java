@@ -21,10 +21,10 @@ class ProcessKillTest {
     @TempDir
     Path tmp;
 
-    private Process start(TestProject project, Path marker) throws Exception {
+    private Process start(TestProject project, Path marker, String... mode) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process p = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                KillableRun.class.getName(), project.root.toString(), marker.toString())
+                KillableRun.class.getName(), project.root.toString(), marker.toString(), mode.length > 0 ? mode[0] : "")
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("child.log").toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!Files.exists(marker)) {
@@ -108,5 +108,19 @@ class ProcessKillTest {
         assertEquals(6, Files.readAllLines(runDir.resolve("metrics.jsonl")).size(),
                 "metrics logged before the interruption were flushed");
         assertFalse(Files.exists(project.layout().cacheDir().resolve("entries/train")));
+    }
+
+    @Test
+    void aStageAskedToStopThatFinishesAnywayIsKeptButNoFurtherStageStarts() throws Exception {
+        TestProject project = new TestProject(tmp.resolve("p"));
+        Process p = start(project, tmp.resolve("marker"), "stoppable");
+        p.destroy(); // SIGTERM: the hook asks train to stop and waits for it
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        var manifest = new ObjectMapper().readTree(onlyRunDir(project).resolve(ExperimentRunner.MANIFEST).toFile());
+        assertEquals("interrupted", manifest.path("status").asText());
+        assertEquals("interrupted before stage 'evaluate'", manifest.path("error").asText());
+        Path cache = project.layout().cacheDir();
+        assertTrue(Files.isDirectory(cache.resolve("entries/train")), "train finished within the grace period: kept");
+        assertFalse(Files.exists(cache.resolve("entries/evaluate")), "nothing started after the stop");
     }
 }

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -20,6 +21,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Runs an experiment: plans the pipeline, creates the run directory, then for each stage either
@@ -96,7 +99,7 @@ public final class ExperimentRunner {
         private String runningStage;
         private boolean finished;
         private final StopSignal stop = new StopSignal();
-        private final java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
+        private final CountDownLatch ended = new CountDownLatch(1);
 
         Execution(ExperimentSpec spec, RunPlan plan, Set<String> forced, RunOptions options, RunDirectory runDir) {
             this.spec = spec;
@@ -212,7 +215,7 @@ public final class ExperimentRunner {
             }
             long nanos = System.nanoTime() - t0;
             double seconds = nanos / 1e9;
-            TrackingMeters.stageTimer(node.name()).record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+            TrackingMeters.stageTimer(node.name()).record(nanos, TimeUnit.NANOSECONDS);
             outputs.put(node.name(), outputDir);
             synchronized (this) {
                 runningStage = null;
@@ -262,7 +265,7 @@ public final class ExperimentRunner {
         private void onShutdown() {
             if (options.stopStagesOnSignal() && stop.request()) {
                 try {
-                    if (!ended.await(STOP_GRACE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    if (!ended.await(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
                         log.warn("the stage did not stop within " + STOP_GRACE.toSeconds() + " s; ending the run now");
                     }
                 } catch (InterruptedException e) {
@@ -289,7 +292,7 @@ public final class ExperimentRunner {
     }
 
     /** How long an exiting JVM waits for a stage that registered a {@link StopSignal} handler. */
-    static final java.time.Duration STOP_GRACE = java.time.Duration.ofSeconds(60);
+    static final Duration STOP_GRACE = Duration.ofSeconds(60);
 
     /** A stage threw; carries the stage name to the run's error message. */
     private static final class StageFailure extends RuntimeException {

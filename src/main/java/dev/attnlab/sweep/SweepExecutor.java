@@ -230,15 +230,11 @@ public final class SweepExecutor {
             SweepState.Trial ended = now.trial(trial.name);
             tracker.trialEnded(spec, ended, now, tags(ended));
             task.step(1);
-            best().ifPresent(b -> task.status("best " + spec.metric().name() + " " + SweepReport.metricText(b.metric) + " (" + b.name + ")"));
+            SweepReport.best(spec, now).ifPresent(b -> task.status("best " + spec.metric().name() + " " + SweepReport.metricText(b.metric) + " (" + b.name + ")"));
             log.info(ended.name + " " + ended.status.json()
                     + (ended.metric == null ? "" : ", " + spec.metric().name() + " = " + SweepReport.metricText(ended.metric))
                     + (ended.message == null ? "" : ": " + ended.message));
         }
-    }
-
-    private Optional<SweepState.Trial> best() {
-        return SweepReport.best(spec, store.read().orElseThrow());
     }
 
     /** The next trial for this worker: the first pending one, else a newly sampled one, else null. */

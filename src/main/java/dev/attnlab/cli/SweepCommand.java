@@ -144,6 +144,11 @@ public final class SweepCommand implements Callable<Integer> {
         } catch (IllegalStateException shuttingDown) {
             return Main.EXIT_INTERRUPTED;
         }
+        long diverged = state.trials.stream().filter(t -> t.status == TrialStatus.DIVERGED).count();
+        if (diverged > 0) {
+            log.info(diverged + " trial(s) diverged (training loss NaN or infinite): the search counts them as its worst"
+                    + " results and a resume keeps them; see " + store.dir().resolve("trials.md"));
+        }
         long crashed = state.trials.stream().filter(t -> t.status == TrialStatus.CRASHED).count();
         if (crashed > 0) {
             log.warn(crashed + " trial(s) crashed: see the note column of " + store.dir().resolve("trials.md")

@@ -25,6 +25,11 @@ public final class ProcessTrialRunner implements TrialRunner {
 
     static final long POLL_MILLIS = 200;
     static final long GRACE_SECONDS = 15;
+    /**
+     * The train stage logs a non-finite training loss just before it fails, so a failed trial that
+     * reported one diverged (its parameters' doing) rather than crashed.
+     */
+    static final String DIVERGENCE_KEY = "train/loss";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final List<String> launcher;
@@ -95,10 +100,15 @@ public final class ProcessTrialRunner implements TrialRunner {
         listener.started(process.pid());
         try (RandomAccessFile in = new RandomAccessFile(report.toFile(), "r")) {
             ReportReader reader = new ReportReader(in);
+            String diverged = null;
             while (true) {
                 boolean exited = process.waitFor(POLL_MILLIS, TimeUnit.MILLISECONDS);
                 for (JsonNode line : reader.newLines()) {
                     if (!line.path("value").isNumber()) {
+                        if (DIVERGENCE_KEY.equals(line.path("key").asText()) && line.path("value").isTextual()) {
+                            diverged = DIVERGENCE_KEY + " became " + line.path("value").asText() + " at step "
+                                    + line.path("step").asLong();
+                        }
                         continue;
                     }
                     if (!listener.metric(line.path("key").asText(), line.path("value").asDouble(), line.path("step").asLong())) {
@@ -108,7 +118,10 @@ public final class ProcessTrialRunner implements TrialRunner {
                 }
                 if (exited) {
                     int code = process.exitValue();
-                    return code == 0 ? Result.finished()
+                    if (code == 0) {
+                        return Result.finished();
+                    }
+                    return diverged != null ? new Result(TrialStatus.DIVERGED, diverged + " (log: " + logFile + ")")
                             : new Result(TrialStatus.CRASHED, "exit code " + code + lastLine(logFile) + " (log: " + logFile + ")");
                 }
             }

@@ -9,7 +9,7 @@ public interface Sampler {
     /**
      * @param index   the trial's index in the sweep (0-based); seeds the trial's randomness so a
      *                given seed, index and history always give the same parameters
-     * @param history the trials that ended so far with a metric (finished or killed)
+     * @param history the trials that ended so far with a metric (finished or killed) or diverged
      * @return spec key path → value, in the spec's parameter order
      */
     Map<String, Object> sample(int index, List<Observation> history);
@@ -17,6 +17,7 @@ public interface Sampler {
     /**
      * A trial's parameters and its metric as a loss (smaller is better; the goal already applied).
      * {@code killed} trials were stopped early; their loss comes from an earlier point of training.
+     * A trial whose training diverged has loss {@code +Infinity}.
      */
     record Observation(Map<String, Object> params, double loss, boolean killed) { }
 

@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * pending one, else a newly sampled one), run it, and record how it ended. Claims, rung records
  * and results all go through {@link SweepStore} transactions, so workers — also in other sweep
  * processes on the same folder — never run the same trial twice, and a sweep stopped at any point
- * continues where it was: finished and killed trials are kept, crashed ones and ones whose sweep
+ * continues where it was: finished, killed and diverged trials are kept, crashed ones and ones whose sweep
  * process died are run again.
  */
 public final class SweepExecutor {
@@ -112,7 +112,7 @@ public final class SweepExecutor {
         if (!problem.isEmpty()) {
             throw new SweepSpecException(problem);
         }
-        long done = state.trials.stream().filter(t -> t.status == TrialStatus.FINISHED || t.status == TrialStatus.KILLED).count();
+        long done = state.trials.stream().filter(t -> t.status.kept()).count();
         log.info("sweep " + spec.name() + " (" + spec.method().name().toLowerCase(Locale.ROOT) + ", " + spec.count()
                 + " trials, " + spec.parallel() + " at a time, " + threadsPerTrial(cores, spec.parallel())
                 + " thread(s) each): " + done + " already ended, state in " + store.dir());
@@ -150,7 +150,7 @@ public final class SweepExecutor {
         SweepState end = store.read().orElseThrow();
         boolean complete = end.trials.size() >= spec.count() && end.trials.stream()
                 .filter(t -> t.index < spec.count())
-                .allMatch(t -> t.status == TrialStatus.FINISHED || t.status == TrialStatus.KILLED);
+                .allMatch(t -> t.status.kept());
         SweepReport.write(spec, end, store.dir(), tracker, log);
         tracker.close(complete && !stopping.get());
         return end;
@@ -266,11 +266,13 @@ public final class SweepExecutor {
         return claimed[0];
     }
 
-    /** What the samplers learn from: trials that ended with a metric value. */
-    private List<Sampler.Observation> observations(SweepState s) {
+    /** What the samplers learn from: trials that ended with a metric value, and diverged ones as the worst. */
+    List<Sampler.Observation> observations(SweepState s) {
         List<Sampler.Observation> out = new ArrayList<>();
         for (SweepState.Trial t : s.trials) {
-            if ((t.status == TrialStatus.FINISHED || t.status == TrialStatus.KILLED) && t.metric != null) {
+            if (t.status == TrialStatus.DIVERGED) {
+                out.add(new Sampler.Observation(t.params, Double.POSITIVE_INFINITY, false));
+            } else if ((t.status == TrialStatus.FINISHED || t.status == TrialStatus.KILLED) && t.metric != null) {
                 out.add(new Sampler.Observation(t.params, spec.metric().goal().asLoss(t.metric),
                         t.status == TrialStatus.KILLED));
             }

@@ -37,11 +37,12 @@ public final class SweepReport {
                 .min(Comparator.comparingDouble(t -> spec.metric().goal().asLoss(t.metric)));
     }
 
-    /** Finished trials by metric, then killed ones by metric, then the rest by index. */
+    /** Finished trials by metric, then killed ones by metric, then diverged ones, then the rest by index. */
     static List<SweepState.Trial> ranked(SweepSpec spec, SweepState state) {
         List<SweepState.Trial> out = new ArrayList<>(state.trials);
         out.sort(Comparator.<SweepState.Trial>comparingInt(t -> t.status == TrialStatus.FINISHED && t.metric != null ? 0
-                        : t.status == TrialStatus.KILLED && t.metric != null ? 1 : 2)
+                        : t.status == TrialStatus.KILLED && t.metric != null ? 1
+                        : t.status == TrialStatus.DIVERGED ? 2 : 3)
                 .thenComparingDouble(t -> t.metric == null ? 0 : spec.metric().goal().asLoss(t.metric))
                 .thenComparingInt(t -> t.index));
         return out;

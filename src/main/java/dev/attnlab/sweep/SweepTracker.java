@@ -31,7 +31,7 @@ public interface SweepTracker extends AutoCloseable {
     void logArtifact(Path file, String artifactDir);
 
     /**
-     * Ends the parent run: FINISHED when every trial finished or was killed, else FAILED (crashed or
+     * Ends the parent run: FINISHED when every trial finished, was killed or diverged, else FAILED (crashed or
      * interrupted trials remain; a resume reopens the run).
      */
     void close(boolean sweepComplete);

@@ -16,7 +16,8 @@ import java.util.SplittableRandom;
  * values (log space for log-uniform ranges, categorical for value lists), {@value #CANDIDATES}
  * candidates are drawn from l, and the one maximising log l(x) − log g(x) is chosen. Older
  * observations are down-weighted once there are more than 25 (Optuna's default_weights).
- * Trials killed by early termination always count as bad: their loss is from earlier training.
+ * Trials killed by early termination always count as bad: their loss is from earlier training;
+ * so do diverged ones (loss +∞), which steers the search away from, say, too high a learning rate.
  */
 public final class TpeSampler implements Sampler {
 
@@ -62,8 +63,11 @@ public final class TpeSampler implements Sampler {
         return Math.min((int) Math.ceil(0.1 * n), 25);
     }
 
-    /** Good = the gamma(n) lowest losses among completed trials; both lists keep trial order. */
-    private static void split(List<Observation> history, List<Observation> good, List<Observation> bad) {
+    /**
+     * Good = the gamma(n) lowest losses among completed trials, never a killed or diverged one (so
+     * "good" may hold fewer); both lists keep trial order.
+     */
+    static void split(List<Observation> history, List<Observation> good, List<Observation> bad) {
         int nGood = gamma(history.size());
         List<Integer> ranked = new ArrayList<>();
         for (int i = 0; i < history.size(); i++) {
@@ -73,7 +77,8 @@ public final class TpeSampler implements Sampler {
                 .thenComparingDouble(i -> history.get(i).loss()));
         boolean[] isGood = new boolean[history.size()];
         for (int r = 0; r < nGood; r++) {
-            isGood[ranked.get(r)] = !history.get(ranked.get(r)).killed();
+            Observation o = history.get(ranked.get(r));
+            isGood[ranked.get(r)] = !o.killed() && Double.isFinite(o.loss());
         }
         for (int i = 0; i < history.size(); i++) {
             (isGood[i] ? good : bad).add(history.get(i));

@@ -5,9 +5,13 @@ import com.fasterxml.jackson.annotation.JsonValue;
 
 import java.util.Locale;
 
-/** A trial's life: pending → running → finished | crashed | killed (crashed trials rerun on resume). */
+/**
+ * A trial's life: pending → running → finished | killed | diverged | crashed. Crashed trials rerun
+ * on resume; the others are kept. Diverged = its training loss became NaN or infinite: a result of
+ * its parameters (typically too high a learning rate), which a rerun would only repeat.
+ */
 public enum TrialStatus {
-    PENDING, RUNNING, FINISHED, CRASHED, KILLED;
+    PENDING, RUNNING, FINISHED, CRASHED, KILLED, DIVERGED;
 
     @JsonValue
     public String json() {
@@ -20,6 +24,11 @@ public enum TrialStatus {
     }
 
     public boolean ended() {
-        return this == FINISHED || this == CRASHED || this == KILLED;
+        return kept() || this == CRASHED;
+    }
+
+    /** Ended with an outcome the sweep keeps (a resume does not rerun it). */
+    public boolean kept() {
+        return this == FINISHED || this == KILLED || this == DIVERGED;
     }
 }

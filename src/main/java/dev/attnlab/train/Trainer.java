@@ -175,6 +175,8 @@ public final class Trainer {
                 emaTps = emaTps == 0 ? tps : 0.9 * emaTps + 0.1 * tps;
                 long done = s + 1;
                 if (!Double.isFinite(r.loss())) {
+                    // logged so the run's curve shows where it diverged and a sweep can tell divergence from a crash
+                    tracker.logMetric("train/loss", r.loss(), done);
                     throw new IllegalStateException("training loss became " + r.loss() + " at step " + done
                             + "; lower train.lr or set train.grad_clip");
                 }

@@ -96,6 +96,13 @@ class ProcessTrialRunnerTest {
     }
 
     @Test
+    void aTrialThatFailsAfterReportingANonFiniteTrainingLossDiverged() throws Exception {
+        TrialRunner.Result r = runner().run(request(Map.of("fake.diverge", true)), (k, v, s) -> true);
+        assertEquals(TrialStatus.DIVERGED, r.status());
+        assertTrue(r.message().startsWith("train/loss became NaN at step 17 (log: "), r.message());
+    }
+
+    @Test
     void aMissingLauncherIsACrashNotAnException() throws Exception {
         TrialRunner.Result r = new ProcessTrialRunner(List.of(dir.resolve("no-such-launcher").toString()))
                 .run(request(Map.of()), (k, v, s) -> true);

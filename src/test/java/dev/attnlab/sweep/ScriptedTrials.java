@@ -19,6 +19,8 @@ final class ScriptedTrials implements TrialRunner {
     final Queue<String> started = new ConcurrentLinkedQueue<>();
     final Queue<Request> requests = new ConcurrentLinkedQueue<>();
     final Set<String> crashOnce = ConcurrentHashMap.newKeySet();
+    /** Trials whose training diverges after their first report. */
+    final Set<String> diverge = ConcurrentHashMap.newKeySet();
     final AtomicInteger running = new AtomicInteger();
     final AtomicInteger maxRunning = new AtomicInteger();
     private final Function<Map<String, Object>, double[]> curve;
@@ -54,6 +56,9 @@ final class ScriptedTrials implements TrialRunner {
                 listener.metric("train/loss", values[i] + 1, (i + 1) * 100L);
                 if (!listener.metric("val/loss", values[i], (i + 1) * 100L)) {
                     return new Result(TrialStatus.KILLED, null);
+                }
+                if (diverge.contains(request.trialName())) {
+                    return new Result(TrialStatus.DIVERGED, "scripted divergence");
                 }
                 Thread.sleep(millisPerReport);
             }

@@ -13,6 +13,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -94,6 +95,35 @@ class SweepExecutorTest {
         ScriptedTrials third = new ScriptedTrials(p -> ScriptedTrials.lrCurve(p, 2), 0, null);
         SweepFixtures.executor(spec, dir.resolve("runs/sweeps"), third, new SweepFixtures.RecordingTracker(), 2).run(false);
         assertTrue(third.started.isEmpty());
+    }
+
+    @Test
+    void divergedTrialsAreKeptOnResumeAndDoNotFailTheSweep() throws Exception {
+        SweepSpec spec = SweepFixtures.load(dir, "div", """
+                method: random
+                count: 4
+                seed: 5
+                parameters:
+                  train.lr: {min: 1.0e-5, max: 1.0e-1, distribution: log_uniform_values}
+                """);
+        ScriptedTrials first = new ScriptedTrials(p -> ScriptedTrials.lrCurve(p, 3), 0, null);
+        first.diverge.add("trial-0001");
+        SweepFixtures.RecordingTracker tracker = new SweepFixtures.RecordingTracker();
+        SweepExecutor executor = SweepFixtures.executor(spec, dir.resolve("runs/sweeps"), first, tracker, 2);
+        SweepState s1 = executor.run(false);
+        assertEquals(TrialStatus.DIVERGED, s1.trials.get(1).status);
+        assertTrue(executor.observations(s1).contains(new Sampler.Observation(s1.trials.get(1).params, Double.POSITIVE_INFINITY, false)),
+                "the samplers learn from it as the worst result");
+        assertEquals("scripted divergence", s1.trials.get(1).message);
+        assertEquals(Boolean.TRUE, tracker.closedComplete, "a diverged trial is a result, not a failure of the sweep");
+        assertNotEquals("trial-0001", SweepReport.best(spec, s1).orElseThrow().name);
+        List<String> md = Files.readAllLines(dir.resolve("runs/sweeps/div/trials.md"));
+        assertTrue(md.get(md.size() - 1).startsWith("| 4 | trial-0001 | diverged |"), "ranked last: " + md);
+
+        ScriptedTrials second = new ScriptedTrials(p -> ScriptedTrials.lrCurve(p, 3), 0, null);
+        SweepState s2 = SweepFixtures.executor(spec, dir.resolve("runs/sweeps"), second, new SweepFixtures.RecordingTracker(), 2).run(true);
+        assertTrue(second.started.isEmpty(), "a resume does not rerun a diverged trial: " + second.started);
+        assertEquals(TrialStatus.DIVERGED, s2.trials.get(1).status);
     }
 
     @Test

@@ -167,6 +167,20 @@ class TrainerTest {
     }
 
     @Test
+    void aDivergingRunLogsItsNonFiniteLossAndStopsWithTheFix(@TempDir Path dir) {
+        // lr 1e35 with no clipping: the first update puts weights near float's limit, the logits overflow
+        TrainSpec wild = new TrainSpec(1e35, 0.9, 0.999, 1e-8, 0.0, false, false, "constant", 0, 0.1, 0.0,
+                8, 60, 1.0, 10, 2, 0, "none", 1, 0);
+        Recorder rec = new Recorder(-1);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> trainer(wild, dir, rec).run());
+        TreeMap<Long, Double> loss = rec.metrics.get("train/loss");
+        long at = loss.lastKey();
+        assertTrue(at < 60, "stopped at step " + at);
+        assertFalse(Double.isFinite(loss.get(at)), "the last logged loss is the non-finite one: " + loss);
+        assertTrue(e.getMessage().contains("at step " + at + "; lower train.lr or set train.grad_clip"), e.getMessage());
+    }
+
+    @Test
     void padTargetsAreNotScored() {
         Transformer m = Transformer.init(MODEL, DataType.DOUBLE, 3);
         int[] tokens = {1, 2, 3, 4, 5, 6, 7, 8};

@@ -3,13 +3,17 @@ package dev.attnlab.train;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attnlab.sweep.TrialEnvironment;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mlflow.api.proto.Service;
+import org.mlflow.tracking.MlflowClient;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -41,12 +45,21 @@ class TrainStopTest {
               backend: none
             """;
 
+    /** The same run, tracked by the MLflow server `make test` started, in experiment {@code experiment}. */
+    private static String mlflowSpec(String experiment) {
+        return SPEC.replace("  backend: none", "  backend: mlflow\n  experiment: " + experiment);
+    }
+
     /** Starts {@code attnlab run} on the spec, SIGTERMs it 2 s into training and returns its stderr. */
     private static String runAndStop(Path project, Map<String, String> env) throws Exception {
+        return runAndStop(project, env, SPEC);
+    }
+
+    private static String runAndStop(Path project, Map<String, String> env, String specText) throws Exception {
         Files.createDirectories(project.resolve("pipelines"));
         Files.copy(Path.of("pipelines/language-model.yaml"), project.resolve("pipelines/language-model.yaml"));
         Path spec = Files.createDirectories(project.resolve("experiments")).resolve("stoppable.yaml");
-        Files.writeString(spec, SPEC);
+        Files.writeString(spec, specText);
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Path err = project.resolve("child.err");
         ProcessBuilder pb = new ProcessBuilder(java.toString(), "--add-modules", "jdk.incubator.vector", "-Xmx512m",
@@ -105,5 +118,34 @@ class TrainStopTest {
                 .anyMatch(l -> l.replace(" ", "").contains(lastLoss) && l.replace(" ", "").contains("\"step\":" + step + "}")
                         || l.replace(" ", "").contains(lastLoss) && l.replace(" ", "").contains("\"step\":" + step + ","));
         assertTrue(tracked, "the stopped step's train/loss reached the run's tracker");
+    }
+
+    /**
+     * With MLflow tracking the stopped step's metrics reach the server too, and the run ends KILLED.
+     * The MLflow tracker used to close itself from its own shutdown hook, racing the runner's: it
+     * ended the run before the stage had logged its last step.
+     */
+    @Test
+    void withMlflowTheStoppedStepReachesTheServerAndTheRunEndsKilled(@TempDir Path project) throws Exception {
+        String uri = System.getenv("MLFLOW_TRACKING_URI");
+        Assumptions.assumeTrue(uri != null && !uri.isBlank(), "MLFLOW_TRACKING_URI not set: no MLflow server to test against");
+        String experiment = "attnlab-trainstop-" + UUID.randomUUID();
+        String err = runAndStop(project, Map.of("MLFLOW_TRACKING_URI", uri), mlflowSpec(experiment));
+        List<Path> kept = new Checkpoints(stateDir(project).resolve("checkpoints")).complete();
+        assertEquals(1, kept.size(), kept + "; child stderr:\n" + err);
+        long step = Long.parseLong(kept.get(0).getFileName().toString().substring("step-".length()));
+
+        MlflowClient client = new MlflowClient(uri);
+        String experimentId = client.getExperimentByName(experiment).orElseThrow().getExperimentId();
+        List<Service.RunInfo> runs = client.listRunInfos(experimentId);
+        assertEquals(1, runs.size(), "one run: " + runs);
+        Service.RunInfo run = runs.get(0);
+        assertEquals(Service.RunStatus.KILLED, run.getStatus(), err);
+        List<Service.Metric> loss = client.getMetricHistory(run.getRunId(), "train/loss");
+        assertTrue(loss.stream().anyMatch(m -> m.getStep() == step),
+                "train/loss of the stopped step " + step + " is on the server (last there: "
+                        + loss.stream().mapToLong(Service.Metric::getStep).max().orElse(-1) + ")\n" + err);
+        assertEquals("interrupted", client.getRun(run.getRunId()).getData().getTagsList().stream()
+                .filter(t -> t.getKey().equals("run.status")).findFirst().orElseThrow().getValue());
     }
 }

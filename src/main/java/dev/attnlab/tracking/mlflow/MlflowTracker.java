@@ -28,6 +28,8 @@ import java.util.stream.Stream;
  * log-batch sized entries, then sends the journal to the server. When the server is unreachable
  * the run goes on: entries stay journaled, the thread probes the server with growing pauses and
  * catches up when it answers; whatever is left at close is replayed by {@code attnlab sync}.
+ * It installs no shutdown hook: its owner closes it, on Ctrl-C too (the runner's hook does, after the
+ * running stage has logged its way out), with {@code run.status} saying how the run ended.
  */
 public final class MlflowTracker implements Tracker {
     private sealed interface Item permits MetricItem, ParamItem, TagItem, ArtifactItem, EndItem, FlushItem { }
@@ -64,14 +66,12 @@ public final class MlflowTracker implements Tracker {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Object wake = new Object();
     private final Thread thread;
-    private final Thread shutdownHook;
     private final List<Thread> companions = new ArrayList<>();
     private SystemMetricsPublisher systemMetrics;
     private volatile String status;
     private volatile boolean stopping;
     /** Cleared by close() after the last system-metrics snapshot; later calls are dropped. */
     private volatile boolean accepting = true;
-    private volatile boolean closingFromHook;
     /** Held while queued items move into the journal: by the sender, or by close() when the sender is stuck. */
     private final Object drainLock = new Object();
     private boolean drainingFromClose; // guarded by drainLock
@@ -93,10 +93,6 @@ public final class MlflowTracker implements Tracker {
         this.retryPause = options.firstRetry();
         this.thread = new Thread(this::senderLoop, "mlflow-sender");
         this.thread.setDaemon(true);
-        this.shutdownHook = new Thread(() -> {
-            closingFromHook = true;
-            close();
-        }, "mlflow-shutdown");
     }
 
     /**
@@ -112,7 +108,6 @@ public final class MlflowTracker implements Tracker {
             throw e;
         }
         thread.start();
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
     void startSystemMetrics() {
@@ -225,7 +220,7 @@ public final class MlflowTracker implements Tracker {
             systemMetrics.close(); // publishes a last snapshot before the run ends
         }
         accepting = false;
-        String end = status != null ? status : closingFromHook ? RunStatus.KILLED : RunStatus.FINISHED;
+        String end = status != null ? status : RunStatus.FINISHED;
         queue.add(new EndItem(end, System.currentTimeMillis()));
         stopping = true;
         wakeSender();
@@ -256,13 +251,6 @@ public final class MlflowTracker implements Tracker {
         }
         journal.close();
         rest.close();
-        if (!closingFromHook) {
-            try {
-                Runtime.getRuntime().removeShutdownHook(shutdownHook);
-            } catch (IllegalStateException | IllegalArgumentException ignored) {
-                // JVM already shutting down, or hook never registered
-            }
-        }
     }
 
     private int unackedCount() {

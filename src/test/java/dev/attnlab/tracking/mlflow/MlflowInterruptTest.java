@@ -19,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Ctrl-C / SIGTERM: the shutdown hook flushes what was logged and ends the run KILLED. SIGKILL:
+ * Ctrl-C / SIGTERM: closing the tracker from the owner's shutdown hook (as the runner does) flushes
+ * what was logged and ends the run KILLED. SIGKILL:
  * nothing runs, and the next run of the spec ends the orphan KILLED.
  */
 class MlflowInterruptTest {

@@ -95,7 +95,8 @@ public final class ExperimentRunner {
         private final RunDirectory runDir;
         private final List<RunResult.StageOutcome> outcomes = new ArrayList<>();
         private FileRunLog log;
-        private Tracker tracker;
+        /** Set as soon as it is opened: the shutdown hook closes it (a remote run already exists). */
+        private volatile Tracker tracker;
         private String runningStage;
         private boolean finished;
         private final StopSignal stop = new StopSignal();
@@ -139,6 +140,7 @@ public final class ExperimentRunner {
                 RunDirectory.closeAbandoned(runDir.path(), log);
                 runDir.writeSpec();
                 tracker = RunTrackers.open(spec, plan, options, runDir, layout.root(), backends, log);
+                RunTrackers.logSpec(tracker, spec, runDir);
                 writeManifest("running", null);
                 for (PipelineDefinition.StageNode node : plan.stages()) {
                     if (stop.requested()) {

@@ -18,8 +18,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The run's tracker: the run directory always, teed to the remote backend named by
- * {@code tracking.backend} when one is registered, and to the run's observers. Starts the run with
- * its tags, the flattened resolved spec as params, and the spec files as artifacts.
+ * {@code tracking.backend} when one is registered, and to the run's observers. {@link #open}
+ * returns it with the run's tags set; {@link #logSpec} then logs the flattened resolved spec as
+ * params and the spec files as artifacts. Two steps so that the runner holds the tracker (and its
+ * shutdown hook can close it) before the slow part: a remote run exists as soon as it is opened.
  */
 final class RunTrackers {
 
@@ -38,12 +40,16 @@ final class RunTrackers {
         }
         Tracker t = new TeeTracker(new RunDirTracker(runDir.path()), secondaries, log);
         tags.forEach(t::setTag);
+        return t;
+    }
+
+    /** Logs the resolved spec as params and the spec files as artifacts, and waits for them to be sent. */
+    static void logSpec(Tracker t, ExperimentSpec spec, RunDirectory runDir) throws IOException {
         t.logParams(CanonicalJson.flatten(spec.resolved()));
         for (Path f : runDir.specFiles()) {
             t.logArtifact(f, f.getParent().equals(runDir.path()) ? "spec" : "spec/source");
         }
         t.flush();
-        return t;
     }
 
     /** Tags known when the run starts; per-stage cache tags follow as stages finish. */

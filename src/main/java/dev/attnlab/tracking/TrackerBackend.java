@@ -10,8 +10,9 @@ import java.util.Map;
  * A remote tracking backend (e.g. MLflow), found with Java's ServiceLoader by {@link #name()}
  * matching the spec's {@code tracking.backend}. The runner always writes the run directory itself
  * and tees every call to the tracker this opens. The caller closes the tracker, also when the JVM
- * shuts down (the runner's shutdown hook does, once the running stage has stopped), so a tracker
- * must not close itself from a hook of its own: it would end the run before the stage's last metrics.
+ * shuts down (the runner's shutdown hook does, after letting a stage that can stop do so), so a
+ * tracker must not close itself from a hook of its own: it would end the run before the stage's
+ * last metrics.
  */
 public interface TrackerBackend {
 

@@ -28,8 +28,8 @@ import java.util.stream.Stream;
  * log-batch sized entries, then sends the journal to the server. When the server is unreachable
  * the run goes on: entries stay journaled, the thread probes the server with growing pauses and
  * catches up when it answers; whatever is left at close is replayed by {@code attnlab sync}.
- * It installs no shutdown hook: its owner closes it, on Ctrl-C too (the runner's hook does, after the
- * running stage has logged its way out), with {@code run.status} saying how the run ended.
+ * It installs no shutdown hook: its owner closes it, on Ctrl-C too (the runner's hook does, after a
+ * stage that can stop has logged its way out), with {@code run.status} saying how the run ended.
  */
 public final class MlflowTracker implements Tracker {
     private sealed interface Item permits MetricItem, ParamItem, TagItem, ArtifactItem, EndItem, FlushItem { }

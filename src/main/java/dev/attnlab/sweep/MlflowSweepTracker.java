@@ -27,6 +27,8 @@ public final class MlflowSweepTracker implements SweepTracker {
     public static final String BEST_PREFIX = "best/";
     /** On each trial's run: sweep id / trial / attempt, so the sweep can find that run again. */
     public static final String TRIAL_KEY_TAG = "attnlab.trial_key";
+    /** On a diverged trial's run (which ended FAILED): how it diverged. */
+    public static final String DIVERGED_TAG = "attnlab.diverged";
 
     private final MlflowRest rest;
     private final String experimentName;
@@ -142,14 +144,18 @@ public final class MlflowSweepTracker implements SweepTracker {
                         .setKey(BEST_PREFIX + spec.metric().name()).setValue(b.metric).setTimestamp(now).setStep(finished).build()));
                 rest.logBatch(runId, metrics, List.of(), List.of());
             }
-            if (trial.status == TrialStatus.KILLED) {
+            if (trial.status == TrialStatus.KILLED || trial.status == TrialStatus.DIVERGED) {
+                boolean killed = trial.status == TrialStatus.KILLED;
                 Optional<Service.RunInfo> child = rest.findRunByTag(experimentId, TRIAL_KEY_TAG, trialTags.get(TRIAL_KEY_TAG));
                 if (child.isPresent()) {
+                    // a diverged trial's run ended FAILED by itself; the tag tells it from a crash
                     rest.logBatch(child.get().getRunId(), List.of(), List.of(), List.of(Service.RunTag.newBuilder()
-                            .setKey("attnlab.killed_reason").setValue(truncate(trial.message)).build()));
-                    rest.endRun(child.get().getRunId(), Service.RunStatus.KILLED, System.currentTimeMillis());
+                            .setKey(killed ? "attnlab.killed_reason" : DIVERGED_TAG).setValue(truncate(trial.message)).build()));
+                    if (killed) {
+                        rest.endRun(child.get().getRunId(), Service.RunStatus.KILLED, System.currentTimeMillis());
+                    }
                 } else {
-                    log.warn(trial.name + ": no MLflow run of this trial found to mark KILLED");
+                    log.warn(trial.name + ": no MLflow run of this trial found to mark " + trial.status.json());
                 }
             }
         } catch (RuntimeException e) {

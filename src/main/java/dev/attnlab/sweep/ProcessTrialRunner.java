@@ -2,6 +2,7 @@ package dev.attnlab.sweep;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.attnlab.train.Trainer;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,10 +28,10 @@ public final class ProcessTrialRunner implements TrialRunner {
     static final long POLL_MILLIS = 200;
     static final long GRACE_SECONDS = 15;
     /**
-     * The train stage logs a non-finite training loss just before it fails, so a failed trial that
-     * reported one diverged (its parameters' doing) rather than crashed.
+     * The train stage logs a non-finite training or validation loss just before it fails, so a
+     * failed trial that reported one diverged (its parameters' doing) rather than crashed.
      */
-    static final String DIVERGENCE_KEY = "train/loss";
+    static final Set<String> DIVERGENCE_KEYS = Set.of(Trainer.TRAIN_LOSS, Trainer.VAL_LOSS);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final List<String> launcher;
@@ -105,8 +107,8 @@ public final class ProcessTrialRunner implements TrialRunner {
                 boolean exited = process.waitFor(POLL_MILLIS, TimeUnit.MILLISECONDS);
                 for (JsonNode line : reader.newLines()) {
                     if (!line.path("value").isNumber()) {
-                        if (DIVERGENCE_KEY.equals(line.path("key").asText()) && line.path("value").isTextual()) {
-                            diverged = DIVERGENCE_KEY + " became " + line.path("value").asText() + " at step "
+                        if (DIVERGENCE_KEYS.contains(line.path("key").asText()) && line.path("value").isTextual()) {
+                            diverged = line.path("key").asText() + " became " + line.path("value").asText() + " at step "
                                     + line.path("step").asLong();
                         }
                         continue;

@@ -62,6 +62,10 @@ public final class SweepReport {
                 tracker.setTag("attnlab.best_metric", Double.toString(best.get().metric));
                 log.info("best: " + best.get().name + " " + spec.metric().name() + " = " + metricText(best.get().metric)
                         + " " + best.get().params + "; run it with: attnlab run " + yaml);
+            } else if (state.trials.stream().anyMatch(t -> t.status.kept())) {
+                log.warn("no trial trained to the end (all were stopped early or diverged), so there is no best.yaml:"
+                        + " see the notes in " + md + "; a search space with lower learning rates, or a larger"
+                        + " early_terminate.min_iter, may help");
             }
             log.info("trial table: " + md);
         } catch (IOException e) {

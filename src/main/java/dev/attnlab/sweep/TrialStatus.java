@@ -23,10 +23,6 @@ public enum TrialStatus {
         return valueOf(s.toUpperCase(Locale.ROOT));
     }
 
-    public boolean ended() {
-        return kept() || this == CRASHED;
-    }
-
     /** Ended with an outcome the sweep keeps (a resume does not rerun it). */
     public boolean kept() {
         return this == FINISHED || this == KILLED || this == DIVERGED;

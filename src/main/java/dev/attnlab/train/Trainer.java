@@ -26,6 +26,13 @@ import java.util.Map;
  */
 public final class Trainer {
 
+    /**
+     * The loss metrics. A NaN or infinite value of either is logged and then ends training with an
+     * error: a sweep reads that pair as a diverged trial ({@code sweep.ProcessTrialRunner}).
+     */
+    public static final String TRAIN_LOSS = "train/loss";
+    public static final String VAL_LOSS = "val/loss";
+
     public record Summary(long steps, long resumedFromStep, double trainLoss, double valLoss, double valPpl,
                           double tokensPerSecond, long tokens, double seconds) { }
 
@@ -176,14 +183,14 @@ public final class Trainer {
                 long done = s + 1;
                 if (!Double.isFinite(r.loss())) {
                     // logged so the run's curve shows where it diverged and a sweep can tell divergence from a crash
-                    tracker.logMetric("train/loss", r.loss(), done);
+                    tracker.logMetric(TRAIN_LOSS, r.loss(), done);
                     throw new IllegalStateException("training loss became " + r.loss() + " at step " + done
                             + "; lower train.lr or set train.grad_clip");
                 }
                 lastLoss = r.loss();
                 trainTokens.increment(tokensPerStep);
                 if (spec.logEvery() > 0 && (done % spec.logEvery() == 0 || done == total)) {
-                    tracker.logMetric("train/loss", r.loss(), done);
+                    tracker.logMetric(TRAIN_LOSS, r.loss(), done);
                     tracker.logMetric("train/lr", lr, done);
                     tracker.logMetric("train/grad_norm", r.gradNorm(), done);
                     tracker.logMetric("train/tokens_per_s", tps, done);
@@ -235,9 +242,13 @@ public final class Trainer {
             count += ce.count();
         }
         double loss = count == 0 ? Double.NaN : sum / count;
-        tracker.logMetric("val/loss", loss, step);
+        tracker.logMetric(VAL_LOSS, loss, step);
         tracker.logMetric("val/ppl", Math.exp(loss), step);
         log.info(String.format("train: step %d  val/loss %.4f  val/ppl %.2f", step, loss, Math.exp(loss)));
+        if (count > 0 && !Double.isFinite(loss)) {
+            throw new IllegalStateException("validation loss became " + loss + " at step " + step
+                    + "; lower train.lr or set train.grad_clip");
+        }
         return loss;
     }
 

@@ -11,8 +11,8 @@ import java.util.Map;
  * Stands in for {@code attnlab run SPEC --set k=v ...} in process tests: logs a val/loss curve
  * through {@link TrialEnvironment#metricReport}, as the runner does, and records what it was given
  * in the file named by {@code -Dfake.out}; {@code train.steps} sets the number of evaluations.
- * {@code --set fake.crash=true} exits with code 3; {@code --set fake.diverge=true} reports a NaN
- * training loss and exits with code 1, as a diverging run does.
+ * {@code --set fake.crash=true} exits with code 3; {@code --set fake.diverge=METRIC} reports an
+ * infinite value of METRIC and exits with code 1, as a diverging run does.
  */
 public final class FakeTrialMain {
 
@@ -42,12 +42,13 @@ public final class FakeTrialMain {
             System.err.println("boom: the fake trial crashed");
             System.exit(3);
         }
-        if ("true".equals(sets.get("fake.diverge"))) {
+        String divergingMetric = sets.get("fake.diverge");
+        if (divergingMetric != null) {
             try (Tracker tracker = TrialEnvironment.metricReport(System.getenv()).orElse(Tracker.NONE)) {
                 tracker.logMetric("val/loss", 5.0, 10);
-                tracker.logMetric("train/loss", Double.NaN, 17); // as Trainer does before it fails
+                tracker.logMetric(divergingMetric, Double.POSITIVE_INFINITY, 17); // as Trainer does before it fails
             }
-            System.err.println("training loss became NaN at step 17");
+            System.err.println(divergingMetric + " became Infinity at step 17");
             System.exit(1);
         }
         int evals = Integer.parseInt(sets.getOrDefault("train.steps", "3"));

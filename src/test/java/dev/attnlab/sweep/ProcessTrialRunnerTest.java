@@ -1,6 +1,9 @@
 package dev.attnlab.sweep;
 
+import dev.attnlab.train.Trainer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -95,11 +98,19 @@ class ProcessTrialRunnerTest {
         assertTrue(r.message().startsWith("exit code 3: boom: the fake trial crashed (log: "), r.message());
     }
 
-    @Test
-    void aTrialThatFailsAfterReportingANonFiniteTrainingLossDiverged() throws Exception {
-        TrialRunner.Result r = runner().run(request(Map.of("fake.diverge", true)), (k, v, s) -> true);
+    @ParameterizedTest
+    @ValueSource(strings = {Trainer.TRAIN_LOSS, Trainer.VAL_LOSS})
+    void aTrialThatFailsAfterReportingANonFiniteLossDiverged(String metric) throws Exception {
+        TrialRunner.Result r = runner().run(request(Map.of("fake.diverge", metric)), (k, v, s) -> true);
         assertEquals(TrialStatus.DIVERGED, r.status());
-        assertTrue(r.message().startsWith("train/loss became NaN at step 17 (log: "), r.message());
+        assertTrue(r.message().startsWith(metric + " became Infinity at step 17 (log: "), r.message());
+    }
+
+    @Test
+    void aNonFiniteValueOfAnotherMetricBeforeAFailureIsStillACrash() throws Exception {
+        TrialRunner.Result r = runner().run(request(Map.of("fake.diverge", "interpret/score")), (k, v, s) -> true);
+        assertEquals(TrialStatus.CRASHED, r.status());
+        assertTrue(r.message().startsWith("exit code 1: interpret/score became Infinity"), r.message());
     }
 
     @Test

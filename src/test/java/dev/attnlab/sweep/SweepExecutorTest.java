@@ -1,5 +1,7 @@
 package dev.attnlab.sweep;
 
+import dev.attnlab.pipeline.Progress;
+import dev.attnlab.pipeline.RunLog;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.snakeyaml.engine.v2.api.Load;
@@ -13,7 +15,6 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -116,14 +117,58 @@ class SweepExecutorTest {
                 "the samplers learn from it as the worst result");
         assertEquals("scripted divergence", s1.trials.get(1).message);
         assertEquals(Boolean.TRUE, tracker.closedComplete, "a diverged trial is a result, not a failure of the sweep");
-        assertNotEquals("trial-0001", SweepReport.best(spec, s1).orElseThrow().name);
         List<String> md = Files.readAllLines(dir.resolve("runs/sweeps/div/trials.md"));
-        assertTrue(md.get(md.size() - 1).startsWith("| 4 | trial-0001 | diverged |"), "ranked last: " + md);
+        assertTrue(md.get(md.size() - 1).startsWith("| 4 | trial-0001 | diverged |"), "in the trial table: " + md);
 
         ScriptedTrials second = new ScriptedTrials(p -> ScriptedTrials.lrCurve(p, 3), 0, null);
         SweepState s2 = SweepFixtures.executor(spec, dir.resolve("runs/sweeps"), second, new SweepFixtures.RecordingTracker(), 2).run(true);
         assertTrue(second.started.isEmpty(), "a resume does not rerun a diverged trial: " + second.started);
         assertEquals(TrialStatus.DIVERGED, s2.trials.get(1).status);
+    }
+
+    @Test
+    void aSweepWhereNoTrialFinishedSaysSoAndWritesNoBestSpec() throws Exception {
+        SweepSpec spec = SweepFixtures.load(dir, "alldiv", """
+                method: random
+                count: 3
+                parameters:
+                  train.lr: {min: 1.0, max: 10.0, distribution: log_uniform_values}
+                """);
+        ScriptedTrials trials = new ScriptedTrials(p -> ScriptedTrials.lrCurve(p, 3), 0, null);
+        trials.diverge.addAll(List.of("trial-0000", "trial-0001", "trial-0002"));
+        List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+        RunLog log = new RunLog() {
+            @Override public void info(String message) { }
+            @Override public void warn(String message) { warnings.add(message); }
+        };
+        new SweepExecutor(spec, new SweepStore(dir.resolve("runs/sweeps/alldiv")), trials, new SweepFixtures.RecordingTracker(),
+                Map.of(), 2, Progress.NONE, log).run(false);
+        assertFalse(Files.exists(dir.resolve("runs/sweeps/alldiv/best.yaml")));
+        assertTrue(warnings.stream().anyMatch(w -> w.startsWith("no trial trained to the end (all were stopped early or diverged)")),
+                warnings.toString());
+    }
+
+    @Test
+    void theReportRanksFinishedThenKilledThenDivergedThenTheRest() throws Exception {
+        SweepSpec spec = SweepFixtures.load(dir, "rank", """
+                method: random
+                count: 6
+                parameters:
+                  train.lr: {min: 1.0e-5, max: 1.0e-1, distribution: log_uniform_values}
+                """);
+        SweepState state = new SweepState();
+        Object[][] trials = {{TrialStatus.CRASHED, null}, {TrialStatus.DIVERGED, 1.0}, {TrialStatus.KILLED, 3.0},
+                {TrialStatus.FINISHED, 5.0}, {TrialStatus.KILLED, 2.0}, {TrialStatus.FINISHED, 4.0}};
+        for (int i = 0; i < trials.length; i++) {
+            SweepState.Trial t = new SweepState.Trial(i, Map.of("train.lr", 1e-3));
+            t.status = (TrialStatus) trials[i][0];
+            t.metric = (Double) trials[i][1];
+            state.trials.add(t);
+        }
+        // a diverged trial's last finite metric (1.0, before it diverged) does not lift it above killed ones
+        assertEquals(List.of("trial-0005", "trial-0003", "trial-0004", "trial-0002", "trial-0001", "trial-0000"),
+                SweepReport.ranked(spec, state).stream().map(t -> t.name).toList());
+        assertEquals("trial-0005", SweepReport.best(spec, state).orElseThrow().name);
     }
 
     @Test

@@ -22,14 +22,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Against a real MLflow server ({@code MLFLOW_TRACKING_URI}; skipped without one): one parent run
  * holding the sweep spec, each trial a child run with {@code mlflow.parentRunId}, hyperband-stopped
- * trials KILLED with their reason, and a resumed sweep finding its parent by tag.
+ * trials KILLED with their reason, a diverged trial tagged with how it diverged (and the sweep still
+ * FINISHED), and a resumed sweep finding its parent by tag.
  */
 class SweepMlflowTest {
 
     @TempDir
     Path dir;
 
-    /** Opens each trial's run as the runner does: with the sweep's tags, in the sweep's experiment. */
+    private static final String DIVERGING = "trial-0001";
+
+    /**
+     * Opens each trial's run as the runner does: with the sweep's tags, in the sweep's experiment.
+     * {@link #DIVERGING} diverges before it reports.
+     */
     private static TrialRunner mlflowTrials(MlflowClient client, String experimentId) {
         return (request, listener) -> {
             Service.CreateRun.Builder create = Service.CreateRun.newBuilder().setExperimentId(experimentId)
@@ -40,6 +46,10 @@ class SweepMlflowTest {
             double[] curve = ScriptedTrials.lrCurve(request.overrides(), 4);
             for (int i = 0; i < curve.length; i++) {
                 client.logMetric(runId, "val/loss", curve[i], System.currentTimeMillis(), (i + 1) * 100L);
+                if (request.trialName().equals(DIVERGING)) {
+                    client.setTerminated(runId, Service.RunStatus.FAILED); // what a diverged run leaves
+                    return new TrialRunner.Result(TrialStatus.DIVERGED, "train/loss became NaN at step 150");
+                }
                 if (!listener.metric("val/loss", curve[i], (i + 1) * 100L)) {
                     client.setTerminated(runId, Service.RunStatus.FAILED); // what a SIGTERMed trial would leave
                     return new TrialRunner.Result(TrialStatus.KILLED, null);
@@ -118,6 +128,7 @@ class SweepMlflowTest {
         List<Service.RunInfo> children = client.searchRuns(List.of(experimentId), "tags.`mlflow.parentRunId` = '" + parentId + "'");
         assertEquals(6, children.size());
         long killed = 0;
+        long diverged = 0;
         for (Service.RunInfo child : children) {
             Service.Run run = client.getRun(child.getRunId());
             Map<String, String> tags = run.getData().getTagsList().stream()
@@ -128,11 +139,17 @@ class SweepMlflowTest {
                 assertEquals(Service.RunStatus.KILLED, child.getStatus(), trial.name);
                 assertEquals(trial.message, tags.get("attnlab.killed_reason"));
                 assertTrue(trial.message.startsWith("hyperband: "));
+            } else if (trial.name.equals(DIVERGING)) {
+                diverged++;
+                assertEquals(TrialStatus.DIVERGED, trial.status);
+                assertEquals(Service.RunStatus.FAILED, child.getStatus());
+                assertEquals("train/loss became NaN at step 150", tags.get(MlflowSweepTracker.DIVERGED_TAG));
             } else {
                 assertEquals(Service.RunStatus.FINISHED, child.getStatus());
             }
         }
         assertTrue(killed > 0, "hyperband stopped some of 6 trials over 6 decades of lr");
+        assertEquals(1, diverged);
 
         // resume with a larger budget: the parent is found by its sweep-id tag, even without the saved id
         new SweepStore(sweeps.resolve("mlsweep")).transact(s -> {

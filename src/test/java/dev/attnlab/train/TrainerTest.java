@@ -173,7 +173,7 @@ class TrainerTest {
                 8, 60, 1.0, 10, 2, 0, "none", 1, 0);
         Recorder rec = new Recorder(-1);
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> trainer(wild, dir, rec).run());
-        TreeMap<Long, Double> loss = rec.metrics.get("train/loss");
+        TreeMap<Long, Double> loss = rec.metrics.get(Trainer.TRAIN_LOSS);
         long at = loss.lastKey();
         assertTrue(at < 60, "stopped at step " + at);
         assertFalse(Double.isFinite(loss.get(at)), "the last logged loss is the non-finite one: " + loss);

@@ -181,6 +181,20 @@ class TrainerTest {
     }
 
     @Test
+    void aDivergedValidationLossAlsoStopsTraining(@TempDir Path dir) {
+        // evaluation after every step: the first update already ruins the weights, before step 2's loss
+        TrainSpec wild = new TrainSpec(1e35, 0.9, 0.999, 1e-8, 0.0, false, false, "constant", 0, 0.1, 0.0,
+                8, 60, 1.0, 1, 2, 0, "none", 1, 0);
+        Recorder rec = new Recorder(-1);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> trainer(wild, dir, rec).run());
+        TreeMap<Long, Double> val = rec.metrics.get(Trainer.VAL_LOSS);
+        assertEquals(List.of(1L), new ArrayList<>(val.keySet()), "stopped at the first evaluation");
+        assertFalse(Double.isFinite(val.get(1L)));
+        assertTrue(e.getMessage().startsWith("validation loss became "), e.getMessage());
+        assertTrue(e.getMessage().endsWith(" at step 1; lower train.lr or set train.grad_clip"), e.getMessage());
+    }
+
+    @Test
     void padTargetsAreNotScored() {
         Transformer m = Transformer.init(MODEL, DataType.DOUBLE, 3);
         int[] tokens = {1, 2, 3, 4, 5, 6, 7, 8};

@@ -47,11 +47,13 @@ experiment: build $(EXPERIMENT_DEPS)
 sweep: build $(EXPERIMENT_DEPS)
 	bin/attnlab sweep experiments/sweeps/$(NAME).yaml $(ARGS)
 
-# make changed BASE=origin/main reruns every experiment affected by changes since BASE (what CI does)
+# make changed BASE=origin/main reruns every experiment and sweep affected by changes since BASE (what CI does)
 changed: build $(EXPERIMENT_DEPS)
 	@names="$$(bin/attnlab changed --base $(BASE))"; \
 	if [ -z "$$names" ]; then echo "no experiment changed since $(BASE)"; fi; \
-	for n in $$names; do echo "== $$n"; bin/attnlab run experiments/$$n.yaml $(ARGS) || exit 1; done
+	for n in $$names; do echo "== $$n"; \
+	  case "$$n" in sweeps/*) bin/attnlab sweep experiments/$$n.yaml $(ARGS) || exit 1;; \
+	                *) bin/attnlab run experiments/$$n.yaml $(ARGS) || exit 1;; esac; done
 
 validate: build
 	bin/attnlab validate experiments/*.yaml

@@ -15,11 +15,13 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
-/** Lists the experiments whose results may differ since a git revision (what CI reruns). */
+/** Lists the experiments and sweeps whose results may differ since a git revision (what CI reruns). */
 @Command(name = "changed", mixinStandardHelpOptions = true,
         description = {"Lists the experiments (experiments/*.yaml) affected by changes since BASE:",
-                "the spec itself, a file in its extends chain, its pipeline, or a file it references.",
-                "Committed, uncommitted and untracked changes all count. One spec name per line."})
+                "the spec itself, a file in its extends chain, its pipeline, or a file it references;",
+                "then the sweeps (experiments/sweeps/*.yaml, listed as sweeps/NAME) whose file or base",
+                "experiment is affected. Committed, uncommitted and untracked changes all count.",
+                "One name per line."})
 public final class ChangedCommand implements Callable<Integer> {
 
     @Option(names = "--base", required = true, paramLabel = "REF", description = "Git revision to compare with, e.g. origin/main.")
@@ -41,7 +43,10 @@ public final class ChangedCommand implements Callable<Integer> {
         }
     }
 
-    /** Names (file names without .yaml) of affected experiments, sorted. */
+    /**
+     * Names of the affected experiments (file names without .yaml), sorted, then of the affected
+     * sweeps ({@code sweeps/NAME}), sorted.
+     */
     static List<String> changedExperiments(Path root, String base) {
         Path top = Path.of(git(root, "rev-parse", "--show-toplevel").trim()).toAbsolutePath().normalize();
         Set<Path> changed = new HashSet<>();
@@ -53,18 +58,28 @@ public final class ChangedCommand implements Callable<Integer> {
         }
         List<String> out = new ArrayList<>();
         Path experiments = top.resolve("experiments");
-        if (!Files.isDirectory(experiments)) return out;
-        try (Stream<Path> specs = Files.list(experiments)) {
-            specs.filter(p -> p.getFileName().toString().endsWith(".yaml")).sorted().forEach(spec -> {
-                if (SpecDependencies.of(top, spec).stream().anyMatch(changed::contains)) {
-                    String f = spec.getFileName().toString();
-                    out.add(f.substring(0, f.length() - ".yaml".length()));
-                }
-            });
-        } catch (IOException e) {
-            throw new GitException("cannot list " + experiments + ": " + e.getMessage());
+        for (Path spec : yamlFiles(experiments)) {
+            if (SpecDependencies.of(top, spec).stream().anyMatch(changed::contains)) out.add(nameOf(spec, ""));
+        }
+        for (Path sweep : yamlFiles(experiments.resolve("sweeps"))) {
+            if (SpecDependencies.ofSweep(top, sweep).stream().anyMatch(changed::contains)) out.add(nameOf(sweep, "sweeps/"));
         }
         return out;
+    }
+
+    /** The .yaml files directly in a folder, sorted (none when it does not exist). */
+    private static List<Path> yamlFiles(Path dir) {
+        if (!Files.isDirectory(dir)) return List.of();
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> p.getFileName().toString().endsWith(".yaml") && Files.isRegularFile(p)).sorted().toList();
+        } catch (IOException e) {
+            throw new GitException("cannot list " + dir + ": " + e.getMessage());
+        }
+    }
+
+    private static String nameOf(Path spec, String prefix) {
+        String f = spec.getFileName().toString();
+        return prefix + f.substring(0, f.length() - ".yaml".length());
     }
 
     private static String git(Path dir, String... args) {

@@ -54,6 +54,20 @@ public final class SpecDependencies {
         return deps;
     }
 
+    /**
+     * The files a sweep spec depends on: the sweep file, then everything its base experiment
+     * ({@code experiment:}, relative to the sweep file) depends on ({@link #of}).
+     */
+    public static Set<Path> ofSweep(Path projectRoot, Path sweep) {
+        Path file = sweep.toAbsolutePath().normalize();
+        Set<Path> deps = new LinkedHashSet<>();
+        deps.add(file);
+        if (readMap(file).get("experiment") instanceof String experiment && !experiment.isBlank()) {
+            deps.addAll(of(projectRoot, file.getParent().resolve(experiment).normalize()));
+        }
+        return deps;
+    }
+
     private static Map<?, ?> readMap(Path file) {
         try {
             Object doc = new Load(LoadSettings.builder().setLabel(file.toString()).build())

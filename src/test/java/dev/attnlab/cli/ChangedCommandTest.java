@@ -31,6 +31,8 @@ class ChangedCommandTest {
         write("data/corpus.txt", "hello\n");
         write("vocabs/v.txt", "[PAD]\n");
         write("README.md", "readme\n");
+        write("experiments/sweeps/s.yaml", "experiment: ../alpha.yaml\nmethod: random\n");
+        write("experiments/sweeps/t.yaml", "experiment: ../beta.yaml\nmethod: grid\n");
         git("init", "-q", "-b", "main");
         git("add", "-A");
         git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init");
@@ -51,35 +53,35 @@ class ChangedCommandTest {
     @Test
     void specItselfChanged() throws IOException {
         write("experiments/beta.yaml", "name: beta\npipeline: other\ndata: {source: text, path: data/corpus.txt}\nseed: 2\n");
-        assertEquals(List.of("beta"), changed());
+        assertEquals(List.of("beta", "sweeps/t"), changed(), "and the sweep over beta");
     }
 
     @Test
     void fileInExtendsChainChangedRerunsEveryDescendant() throws IOException {
         write("experiments/base/common.yaml", "seed: 2\ntrain: {lr: 1.0e-3}\n");
-        assertEquals(List.of("alpha", "gamma"), changed());
+        assertEquals(List.of("alpha", "gamma", "sweeps/s"), changed());
     }
 
     @Test
     void parentSpecChangedRerunsChild() throws IOException {
         write("experiments/alpha.yaml", "name: alpha\nextends: base/common.yaml\ndata: {source: synthetic}\nseed: 5\n");
-        assertEquals(List.of("alpha", "gamma"), changed());
+        assertEquals(List.of("alpha", "gamma", "sweeps/s"), changed());
     }
 
     @Test
     void pipelineChangedRerunsItsSpecsOnly() throws IOException {
         write("pipelines/other.yaml", "stages: {x: {}}\n");
-        assertEquals(List.of("beta"), changed());
+        assertEquals(List.of("beta", "sweeps/t"), changed());
         write("pipelines/language-model.yaml", "stages: {y: {}}\n");
-        assertEquals(List.of("alpha", "beta", "gamma"), changed());
+        assertEquals(List.of("alpha", "beta", "gamma", "sweeps/s", "sweeps/t"), changed());
     }
 
     @Test
     void referencedFilesChanged() throws IOException {
         write("data/corpus.txt", "changed\n");
-        assertEquals(List.of("beta"), changed());
+        assertEquals(List.of("beta", "sweeps/t"), changed());
         write("vocabs/v.txt", "[UNK]\n");
-        assertEquals(List.of("beta", "gamma"), changed());
+        assertEquals(List.of("beta", "gamma", "sweeps/t"), changed());
     }
 
     @Test
@@ -93,8 +95,14 @@ class ChangedCommandTest {
         write("experiments/base/common.yaml", "seed: 3\n");
         git("add", "-A");
         git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "change");
-        assertEquals(List.of("alpha", "gamma"), changed());
+        assertEquals(List.of("alpha", "gamma", "sweeps/s"), changed());
         assertEquals(List.of(), ChangedCommand.changedExperiments(repo, "HEAD"));
+    }
+
+    @Test
+    void aChangedSweepFileIsListedAsASweep() throws IOException {
+        write("experiments/sweeps/s.yaml", "experiment: ../alpha.yaml\nmethod: bayes\n");
+        assertEquals(List.of("sweeps/s"), changed());
     }
 
     @Test

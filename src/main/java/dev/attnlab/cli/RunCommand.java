@@ -68,10 +68,8 @@ final class RunCommand implements Callable<Integer> {
             ctx.out().printf(Locale.ROOT, "  %-10s %-6s %8.2f s  %s%n", s.name(),
                     s.cache().equals("hit") ? "cached" : "ran", s.seconds(), s.key().substring(0, 12));
         }
+        // the run's error, if any, is already on stderr from the run log
         ctx.out().println(result.status().name().toLowerCase(Locale.ROOT) + ": " + result.runDir());
-        if (result.error() != null) {
-            ctx.err().println("error: " + result.error());
-        }
         return switch (result.status()) {
             case COMPLETED -> 0;
             case INTERRUPTED -> Main.EXIT_INTERRUPTED;

@@ -44,7 +44,10 @@ public final class TextSource implements DocumentSource {
         else if (n.endsWith(".csv")) format = "csv";
         else if (n.endsWith(".jsonl")) format = "jsonl";
         else throw new DataException("data.path: " + file + " is not a .txt, .csv or .jsonl file");
-        if (!Files.isRegularFile(file)) throw new DataException("data.path: " + file + " does not exist");
+        if (!Files.isRegularFile(file)) {
+            throw new DataException("data.path: " + file + " does not exist; place the file there, or set data.path to"
+                    + " the file (a relative path is read from the folder attnlab runs in)");
+        }
     }
 
     @Override public String name() { return "text"; }

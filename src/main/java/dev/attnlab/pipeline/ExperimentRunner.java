@@ -145,22 +145,20 @@ public final class ExperimentRunner {
                 for (PipelineDefinition.StageNode node : plan.stages()) {
                     if (stop.requested()) {
                         // the stop came as a stage that was asked to stop finished anyway (its last step): start no other
-                        return finish(RunResult.Status.INTERRUPTED, "interrupted before stage '" + node.name() + "'");
+                        return finish(RunResult.Status.INTERRUPTED, "interrupted before stage '" + node.name() + "'", null);
                     }
                     runStage(stageCache, node, outputs);
                 }
-                return finish(RunResult.Status.COMPLETED, null);
+                return finish(RunResult.Status.COMPLETED, null, null);
             } catch (StageFailure f) {
                 Throwable cause = f.getCause();
                 boolean interrupted = cause instanceof InterruptedException || Thread.currentThread().isInterrupted();
                 String message = "stage '" + f.stage + "' " + (interrupted ? "was interrupted" : "failed") + ": "
                         + describe(cause) + ". Full trace: " + runDir.path().resolve(RunDirectory.LOG);
-                log.error(message, cause);
-                return finish(interrupted ? RunResult.Status.INTERRUPTED : RunResult.Status.FAILED, message);
+                return finish(interrupted ? RunResult.Status.INTERRUPTED : RunResult.Status.FAILED, message, cause);
             } catch (IOException | RuntimeException e) {
                 String message = "run failed: " + describe(e) + ". Full trace: " + runDir.path().resolve(RunDirectory.LOG);
-                log.error(message, e);
-                return finish(RunResult.Status.FAILED, message);
+                return finish(RunResult.Status.FAILED, message, e);
             }
         }
 
@@ -236,8 +234,12 @@ public final class ExperimentRunner {
             return RunTrackers.runDirLabel(layout.root(), runDir.path());
         }
 
-        private synchronized RunResult finish(RunResult.Status status, String error) {
+        /** Ends the run once: its error (if any) goes to the run log here, with the trace for the file only. */
+        private synchronized RunResult finish(RunResult.Status status, String error, Throwable cause) {
             if (!finished) {
+                if (error != null) {
+                    log.error(error, cause);
+                }
                 writeManifest(status.name().toLowerCase(Locale.ROOT), error);
                 finished = true; // from here on a still-running main thread cannot overwrite the outcome
                 if (tracker != null) {
@@ -278,7 +280,7 @@ public final class ExperimentRunner {
             synchronized (this) {
                 stage = runningStage;
             }
-            finish(RunResult.Status.INTERRUPTED, stage == null ? "interrupted" : "interrupted during stage '" + stage + "'");
+            finish(RunResult.Status.INTERRUPTED, stage == null ? "interrupted" : "interrupted during stage '" + stage + "'", null);
         }
 
         private synchronized void writeManifest(String status, String error) {

@@ -190,6 +190,15 @@ class IngestStageTest {
     }
 
     @Test
+    void aMissingTextFileIsNamedWithTheKeyAndTheFix() {
+        Specs.Data b = new Specs.Data("text");
+        b.path = tmp.resolve("nope.txt").toString();
+        DataException e = assertThrows(DataException.class, () -> ingest(b.build(), 0, tmp.resolve("out")));
+        assertEquals("data.path: " + tmp.resolve("nope.txt") + " does not exist; place the file there, or set data.path to"
+                + " the file (a relative path is read from the folder attnlab runs in)", e.getMessage());
+    }
+
+    @Test
     void wikitextFromSharedDataTokensNeedsTheMissingTrainFileAndSaysSo() {
         Path shared = SharedData.dir();
         Specs.Data b = new Specs.Data("wikitext");

@@ -166,13 +166,20 @@ class TrainerTest {
         assertEquals(Math.exp(s.valLoss()), rec.metrics.get("val/ppl").get(60L), 1e-9);
     }
 
+    /**
+     * Trains at lr 1e35 with no clipping, evaluating every {@code evalEvery} steps: the first update
+     * puts the weights near float's limit and the logits overflow. Returns the error it stops with.
+     */
+    private static IllegalStateException divergingRun(Path dir, int evalEvery, Recorder rec) {
+        TrainSpec wild = new TrainSpec(1e35, 0.9, 0.999, 1e-8, 0.0, false, false, "constant", 0, 0.1, 0.0,
+                8, 60, 1.0, evalEvery, 2, 0, "none", 1, 0);
+        return assertThrows(IllegalStateException.class, () -> trainer(wild, dir, rec).run());
+    }
+
     @Test
     void aDivergingRunLogsItsNonFiniteLossAndStopsWithTheFix(@TempDir Path dir) {
-        // lr 1e35 with no clipping: the first update puts weights near float's limit, the logits overflow
-        TrainSpec wild = new TrainSpec(1e35, 0.9, 0.999, 1e-8, 0.0, false, false, "constant", 0, 0.1, 0.0,
-                8, 60, 1.0, 10, 2, 0, "none", 1, 0);
         Recorder rec = new Recorder(-1);
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> trainer(wild, dir, rec).run());
+        IllegalStateException e = divergingRun(dir, 10, rec);
         TreeMap<Long, Double> loss = rec.metrics.get(Trainer.TRAIN_LOSS);
         long at = loss.lastKey();
         assertTrue(at < 60, "stopped at step " + at);
@@ -182,11 +189,8 @@ class TrainerTest {
 
     @Test
     void aDivergedValidationLossAlsoStopsTraining(@TempDir Path dir) {
-        // evaluation after every step: the first update already ruins the weights, before step 2's loss
-        TrainSpec wild = new TrainSpec(1e35, 0.9, 0.999, 1e-8, 0.0, false, false, "constant", 0, 0.1, 0.0,
-                8, 60, 1.0, 1, 2, 0, "none", 1, 0);
         Recorder rec = new Recorder(-1);
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> trainer(wild, dir, rec).run());
+        IllegalStateException e = divergingRun(dir, 1, rec); // evaluated after step 1, before step 2's loss
         TreeMap<Long, Double> val = rec.metrics.get(Trainer.VAL_LOSS);
         assertEquals(List.of(1L), new ArrayList<>(val.keySet()), "stopped at the first evaluation");
         assertFalse(Double.isFinite(val.get(1L)));

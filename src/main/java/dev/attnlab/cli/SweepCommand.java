@@ -4,6 +4,7 @@ import dev.attnlab.pipeline.ConsoleProgress;
 import dev.attnlab.pipeline.FileRunLog;
 import dev.attnlab.pipeline.ProjectLayout;
 import dev.attnlab.spec.ExperimentSpec;
+import dev.attnlab.spec.TrackingSpec;
 import dev.attnlab.sweep.MlflowSweepTracker;
 import dev.attnlab.sweep.ProcessTrialRunner;
 import dev.attnlab.sweep.SweepExecutor;
@@ -100,7 +101,7 @@ public final class SweepCommand implements Callable<Integer> {
             SweepStore store = new SweepStore(layout.runsDir().resolve("sweeps").resolve(sweep.name()));
             Files.createDirectories(store.dir());
             try (FileRunLog log = new FileRunLog(store.dir().resolve("sweep.log"), err)) {
-                SweepTracker tracker = noTracking || base.tracking().backend().equals("none") ? SweepTracker.NONE
+                SweepTracker tracker = noTracking || base.tracking().backend() == TrackingSpec.Backend.NONE ? SweepTracker.NONE
                         : MlflowSweepTracker.fromEnvironment(experiment, System.getenv(), log);
                 SweepExecutor executor = new SweepExecutor(sweep, store, trialRunner, tracker, fixed,
                         Runtime.getRuntime().availableProcessors(), layout.root(),

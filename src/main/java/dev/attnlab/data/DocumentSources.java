@@ -14,19 +14,18 @@ public final class DocumentSources {
     public static DocumentSource open(DataSpec d, long seed, Path dataDir, Downloader downloader) throws DataException {
         String explicit = d.path() == null ? "" : d.path().trim();
         return switch (d.source()) {
-            case "synthetic" -> new SyntheticSource(d.synthetic(), seed);
-            case "text" -> {
+            case SYNTHETIC -> new SyntheticSource(d.synthetic(), seed);
+            case TEXT -> {
                 if (explicit.isEmpty()) throw new DataException("data.path: the text source needs the file to read (.txt, .csv or .jsonl)");
                 yield new TextSource(DataDirs.expand(explicit, System.getProperty("user.home")), d.textColumn(), d.maxLines());
             }
-            case "imdb" -> imdb(d, dataDir, downloader, explicit);
-            case "wikitext" -> wikitext(d, dataDir, downloader, explicit);
-            default -> throw new DataException("data.source: '" + d.source() + "' is not one of imdb, wikitext, text, synthetic");
+            case IMDB -> imdb(d, dataDir, downloader, explicit);
+            case WIKITEXT -> wikitext(d, dataDir, downloader, explicit);
         };
     }
 
     private static DocumentSource imdb(DataSpec d, Path dataDir, Downloader dl, String explicit) throws DataException {
-        String format = d.format() == null || d.format().isBlank() ? "auto" : d.format();
+        String format = d.format().value();
         if (!explicit.isEmpty()) {
             Path root = DataDirs.expand(explicit, System.getProperty("user.home"));
             ImdbSource s = ImdbSource.find(root, format);
@@ -50,11 +49,8 @@ public final class DocumentSources {
     }
 
     private static DocumentSource wikitext(DataSpec d, Path dataDir, Downloader dl, String explicit) throws DataException {
-        String variant = d.variant();
-        if (!variant.equals("wikitext-2") && !variant.equals("wikitext-103")) {
-            throw new DataException("data.variant: wikitext takes wikitext-2 or wikitext-103, not '" + variant + "'");
-        }
-        String format = d.format() == null || d.format().isBlank() || d.format().equals("auto") ? "raw" : d.format();
+        String variant = d.variant().value();
+        String format = d.format() == DataSpec.Format.AUTO ? "raw" : d.format().value();
         if (!format.equals("raw") && !format.equals("tokens")) {
             throw new DataException("data.format: wikitext takes raw or tokens (auto = raw), not '" + format + "'");
         }

@@ -8,6 +8,7 @@ import dev.attnlab.pipeline.Progress;
 import dev.attnlab.pipeline.Stage;
 import dev.attnlab.pipeline.StageContext;
 import dev.attnlab.spec.DataSpec;
+import dev.attnlab.spec.ExperimentSpec;
 import dev.attnlab.tokenize.Hashing;
 
 import java.io.IOException;
@@ -30,7 +31,10 @@ import java.util.stream.Stream;
  * {@code val.jsonl}, {@code test.jsonl} (one {@code {"text", "label"?}} or {@code {"ids", "prefix"}}
  * object per line) and {@code manifest.json}. Splits follow {@link SplitPlan}'s rule.
  */
-public final class IngestStage implements Stage {
+public final class IngestStage implements Stage<IngestStage.Params> {
+
+    /** The data section and the seed that splits and generates it. */
+    public record Params(DataSpec data, long seed) { }
 
     public static final List<String> SPLITS = List.of("train", "val", "test");
 
@@ -39,9 +43,14 @@ public final class IngestStage implements Stage {
     @Override public int version() { return 1; }
 
     @Override
-    public void run(StageContext ctx) throws Exception {
-        DataSpec d = ctx.spec().data();
-        long seed = ctx.spec().seed();
+    public Params params(ExperimentSpec spec) {
+        return new Params(spec.data(), spec.seed());
+    }
+
+    @Override
+    public void run(Params params, StageContext ctx) throws Exception {
+        DataSpec d = params.data();
+        long seed = params.seed();
         Path dataDir = DataDirs.resolve(d.dir());
         Downloader dl = Downloader.fromEnvironment(d.download(), ctx.progress(), ctx.log());
         DocumentSource src = DocumentSources.open(d, seed, dataDir, dl);
@@ -58,11 +67,8 @@ public final class IngestStage implements Stage {
             throws IOException {
         List<String> own = src.splits();
         boolean synthetic = src instanceof SyntheticSource;
-        boolean holdOutVal = !synthetic && (!own.contains("val") || "fraction".equals(d.split()));
+        boolean holdOutVal = !synthetic && (!own.contains("val") || d.split() == DataSpec.Split.FRACTION);
         boolean holdOutTest = !synthetic && !own.contains("test");
-        if (!"dataset".equals(d.split()) && !"fraction".equals(d.split())) {
-            throw new DataException("data.split must be dataset or fraction, not '" + d.split() + "'");
-        }
         Preprocessor pre = new Preprocessor(d.preprocess());
         long cap = d.maxDocuments() > 0 ? d.maxDocuments() : Long.MAX_VALUE;
         SplitPlan plan = null;

@@ -36,7 +36,7 @@ public final class Interpretation {
      * @param ablationBatches batches of validation rows and of repeated-token sequences for ablation
      * @param metricStep      step at which final head metrics are logged (the last training step)
      */
-    public record Settings(String runName, InterpretSpec spec, int batchSize, long seed, int ablationBatches,
+    public record Settings(InterpretSpec spec, int batchSize, long seed, int ablationBatches,
                            long metricStep) { }
 
     /** Everything the report shows. */
@@ -85,7 +85,7 @@ public final class Interpretation {
             pngs.put(s.name(), files);
         }
         Path viewer = out.resolve("attention_viewer.html");
-        AttentionViewer.writePage(viewer, "Attention patterns — " + settings.runName, sequences);
+        AttentionViewer.writePage(viewer, "Attention patterns — " + modelName(), sequences);
         artifacts.add(viewer);
         timings.put("attention", ms(t0));
 
@@ -145,7 +145,7 @@ public final class Interpretation {
         Results results = new Results(cfg, sequences, pngs, scores, scoresPng, circuits, direct, trigrams,
                 composition, ablation, blockLen, tokenizer, timings);
         Path report = out.resolve("report.html");
-        Report.write(report, settings.runName, results);
+        Report.write(report, modelName(), results);
         tracker.logArtifact(report, "");
         for (Path a : artifacts) {
             Path rel = out.relativize(a).getParent();
@@ -211,5 +211,15 @@ public final class Interpretation {
             out.add(new AttentionViewer.Sequence(e.getKey(), labels, patterns));
         }
         return out;
+    }
+
+    /**
+     * What the pages call the model: its shape, not the spec's name, which is no part of this stage's
+     * key (a renamed spec reuses the cached pages).
+     */
+    private String modelName() {
+        var c = model.cfg();
+        return c.nLayers() + "-layer, " + c.nHeads() + "-head model (d_model " + c.dModel() + ", n_ctx " + c.nCtx()
+                + ", vocab " + c.dVocab() + ")";
     }
 }

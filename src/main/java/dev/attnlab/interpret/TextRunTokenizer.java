@@ -6,7 +6,6 @@ import dev.attnlab.data.DataDirs;
 import dev.attnlab.data.Downloader;
 import dev.attnlab.pipeline.Progress;
 import dev.attnlab.pipeline.RunLog;
-import dev.attnlab.spec.ExperimentSpec;
 import dev.attnlab.spec.TokenizerSpec;
 import dev.attnlab.tokenize.BertTokenizer;
 import dev.attnlab.tokenize.Gpt2Tokenizer;
@@ -36,18 +35,19 @@ final class TextRunTokenizer implements RunTokenizer {
         this.labels = labels;
     }
 
-    static RunTokenizer load(ExperimentSpec spec, Progress progress, RunLog log) throws IOException {
-        TokenizerSpec t = spec.tokenizer();
-        Path dataDir = DataDirs.resolve(spec.data().dir());
-        Tokenizer tok = Tokenizers.load(t.kind(), t.vocab(), t.specialTokens(), dataDir,
-                Downloader.fromEnvironment(spec.data().download(), progress, log));
+    /** The tokenizer {@code t} names, with its vocabulary from {@code dataDir} ("" = the default data directory). */
+    static RunTokenizer load(TokenizerSpec t, String dataDirSetting, boolean download, Progress progress, RunLog log)
+            throws IOException {
+        Path dataDir = DataDirs.resolve(dataDirSetting);
+        Tokenizer tok = Tokenizers.load(t.kind().value(), t.vocab(), t.specialTokens(), dataDir,
+                Downloader.fromEnvironment(download, progress, log));
         String explicit = t.vocab() == null ? "" : t.vocab().trim();
         String[] labels;
-        if ("gpt2".equals(t.kind())) {
+        if (t.kind() == TokenizerSpec.Kind.GPT2) {
             Path dir = explicit.isEmpty() ? dataDir.resolve("gpt2") : Path.of(explicit);
             labels = gpt2Labels(dir.resolve(Gpt2Tokenizer.ENCODER_FILE), tok.vocabSize());
         } else {
-            Path file = explicit.isEmpty() ? dataDir.resolve(t.kind()).resolve(BertTokenizer.VOCAB_FILE) : Path.of(explicit);
+            Path file = explicit.isEmpty() ? dataDir.resolve(t.kind().value()).resolve(BertTokenizer.VOCAB_FILE) : Path.of(explicit);
             if (Files.isDirectory(file)) file = file.resolve(BertTokenizer.VOCAB_FILE);
             List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
             labels = lines.toArray(new String[0]);

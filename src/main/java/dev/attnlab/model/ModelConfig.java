@@ -13,9 +13,9 @@ public record ModelConfig(
         int dHead,
         int nCtx,
         int dVocab,
-        String positional,
-        String norm,
-        String mlp,
+        ModelSpec.Positional positional,
+        ModelSpec.Norm norm,
+        ModelSpec.Mlp mlp,
         int dMlp,
         boolean residual,
         boolean shareLayerWeights,
@@ -25,7 +25,7 @@ public record ModelConfig(
 
     public static ModelConfig of(ModelSpec m, int dVocab) {
         int dHead = m.dHead() > 0 ? m.dHead() : m.dModel() / m.nHeads();
-        int dMlp = m.dMlp() > 0 ? m.dMlp() : ("gelu".equals(m.mlp()) ? 4 * m.dModel() : m.dModel());
+        int dMlp = m.dMlp() > 0 ? m.dMlp() : (m.mlp() == ModelSpec.Mlp.GELU ? 4 * m.dModel() : m.dModel());
         return new ModelConfig(m.nLayers(), m.dModel(), m.nHeads(), dHead, m.nCtx(), dVocab,
                 m.positional(), m.norm(), m.mlp(), dMlp, m.residual(), m.shareLayerWeights(),
                 m.attnBias(), m.unembedBias(), m.initScale());

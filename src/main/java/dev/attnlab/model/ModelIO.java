@@ -1,5 +1,8 @@
 package dev.attnlab.model;
 
+import dev.attnlab.spec.ModelSpec;
+import dev.attnlab.spec.SpecChoice;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -35,7 +38,7 @@ public final class ModelIO {
     /** HookedTransformerConfig's fields for {@code c}, and the attnlab config under "attnlab". */
     static ObjectNode config(ModelConfig c) {
         ObjectNode o = JSON.createObjectNode();
-        boolean attnOnly = "none".equals(c.mlp());
+        boolean attnOnly = c.mlp() == ModelSpec.Mlp.NONE;
         o.put("n_layers", c.nLayers());
         o.put("d_model", c.dModel());
         o.put("n_ctx", c.nCtx());
@@ -49,10 +52,10 @@ public final class ModelIO {
         } else {
             o.put("d_mlp", c.dMlp());
             // TransformerLens has no identity activation: a "linear" MLP is not loadable there as is
-            o.put("act_fn", "gelu".equals(c.mlp()) ? "gelu_new" : "linear");
+            o.put("act_fn", c.mlp() == ModelSpec.Mlp.GELU ? "gelu_new" : "linear");
         }
         o.put("attn_only", attnOnly);
-        if ("pre_layernorm".equals(c.norm())) o.put("normalization_type", "LN");
+        if (c.norm() == ModelSpec.Norm.PRE_LAYERNORM) o.put("normalization_type", "LN");
         else o.putNull("normalization_type");
         o.put("eps", Transformer.LN_EPS);
         // sinusoidal and absent positions are exported as a fixed (or zero) W_pos table
@@ -66,9 +69,9 @@ public final class ModelIO {
         a.put("d_head", c.dHead());
         a.put("n_ctx", c.nCtx());
         a.put("d_vocab", c.dVocab());
-        a.put("positional", c.positional());
-        a.put("norm", c.norm());
-        a.put("mlp", c.mlp());
+        a.put("positional", c.positional().value());
+        a.put("norm", c.norm().value());
+        a.put("mlp", c.mlp().value());
         a.put("d_mlp", c.dMlp());
         a.put("residual", c.residual());
         a.put("share_layer_weights", c.shareLayerWeights());
@@ -92,7 +95,9 @@ public final class ModelIO {
         }
         ModelConfig c = new ModelConfig(a.path("n_layers").asInt(), a.path("d_model").asInt(), a.path("n_heads").asInt(),
                 a.path("d_head").asInt(), a.path("n_ctx").asInt(), a.path("d_vocab").asInt(),
-                a.path("positional").asText(), a.path("norm").asText(), a.path("mlp").asText(), a.path("d_mlp").asInt(),
+                SpecChoice.of(ModelSpec.Positional.class, a.path("positional").asText()),
+                SpecChoice.of(ModelSpec.Norm.class, a.path("norm").asText()),
+                SpecChoice.of(ModelSpec.Mlp.class, a.path("mlp").asText()), a.path("d_mlp").asInt(),
                 a.path("residual").asBoolean(), a.path("share_layer_weights").asBoolean(), a.path("attn_bias").asBoolean(),
                 a.path("unembed_bias").asBoolean(), a.path("init_scale").asDouble());
         Map<String, INDArray> sd = SafeTensors.read(weights);

@@ -1,5 +1,7 @@
 package dev.attnlab.model;
 
+import dev.attnlab.spec.ModelSpec;
+
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -9,8 +11,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
+import java.util.Random;
 
 import static dev.attnlab.model.Kernels.Causal.LOWER_LEFT;
 import static dev.attnlab.model.Kernels.Causal.LOWER_LEFT_T;
@@ -84,17 +86,17 @@ public final class Transformer implements HookedModel {
         this.cfg = cfg;
         this.dtype = dtype;
         this.params = params;
-        this.fixedPos = "sinusoidal".equals(cfg.positional()) ? sinusoidal(cfg.nCtx(), cfg.dModel(), dtype) : null;
+        this.fixedPos = cfg.positional() == ModelSpec.Positional.SINUSOIDAL ? sinusoidal(cfg.nCtx(), cfg.dModel(), dtype) : null;
     }
 
     /** Every trainable parameter's name and internal shape, in a fixed order. */
     public static Map<String, long[]> parameterShapes(ModelConfig c) {
         long D = c.dModel(), HD = (long) c.nHeads() * c.dHead(), M = c.dMlp(), V = c.dVocab();
-        boolean ln = "pre_layernorm".equals(c.norm());
-        boolean mlp = !"none".equals(c.mlp());
+        boolean ln = c.norm() == ModelSpec.Norm.PRE_LAYERNORM;
+        boolean mlp = c.mlp() != ModelSpec.Mlp.NONE;
         Map<String, long[]> s = new LinkedHashMap<>();
         s.put("embed.W_E", new long[]{V, D});
-        if ("learned".equals(c.positional())) s.put("pos_embed.W_pos", new long[]{c.nCtx(), D});
+        if (c.positional() == ModelSpec.Positional.LEARNED) s.put("pos_embed.W_pos", new long[]{c.nCtx(), D});
         int stored = c.shareLayerWeights() ? 1 : c.nLayers();
         for (int b = 0; b < stored; b++) {
             String p = "blocks." + b + ".";
@@ -135,12 +137,9 @@ public final class Transformer implements HookedModel {
         require(c.dModel() >= 1 && c.nHeads() >= 1 && c.dHead() >= 1, "model.d_model, n_heads, d_head must be >= 1");
         require(c.nCtx() >= 1, "model.n_ctx must be >= 1");
         require(c.dVocab() >= 2, "d_vocab must be >= 2");
-        require(Set.of("learned", "sinusoidal", "none").contains(c.positional()),
-                "model.positional must be learned|sinusoidal|none, not " + c.positional());
-        require(Set.of("none", "pre_layernorm").contains(c.norm()), "model.norm must be none|pre_layernorm, not " + c.norm());
-        require(Set.of("none", "linear", "gelu").contains(c.mlp()), "model.mlp must be none|linear|gelu, not " + c.mlp());
-        require("none".equals(c.mlp()) || c.dMlp() >= 1, "model.d_mlp must be >= 1");
-        require("sinusoidal".equals(c.positional()) ? c.dModel() % 2 == 0 : true, "sinusoidal positions need an even d_model");
+        require(c.positional() != null && c.norm() != null && c.mlp() != null, "model.positional, norm and mlp must be set");
+        require(c.mlp() == ModelSpec.Mlp.NONE || c.dMlp() >= 1, "model.d_mlp must be >= 1");
+        require(c.positional() == ModelSpec.Positional.SINUSOIDAL ? c.dModel() % 2 == 0 : true, "sinusoidal positions need an even d_model");
     }
 
     private static void require(boolean ok, String msg) {
@@ -207,11 +206,11 @@ public final class Transformer implements HookedModel {
         }
         Activations a = new Activations(tokens, B, T);
         int N = B * T, D = cfg.dModel();
-        boolean ln = "pre_layernorm".equals(cfg.norm());
+        boolean ln = cfg.norm() == ModelSpec.Norm.PRE_LAYERNORM;
 
         INDArray embed = Kernels.gatherRows(p("embed.W_E"), tokens);                      // [N, D]
         INDArray x = resid(a, ed, "hook_embed", embed);                                     // [N, D]
-        if (!"none".equals(cfg.positional())) {
+        if (cfg.positional() != ModelSpec.Positional.NONE) {
             INDArray table = fixedPos != null ? fixedPos : p("pos_embed.W_pos");            // [n_ctx, D]
             INDArray rows = table.get(NDArrayIndex.interval(0, T), NDArrayIndex.all()).reshape(1, (long) T * D); // [1, T·D]
             INDArray pos = Nd4j.createUninitialized(dtype, B, (long) T * D);                // [B, T·D]
@@ -229,7 +228,7 @@ public final class Transformer implements HookedModel {
             INDArray attnOut = attention(a, ed, h + "attn.", w + "attn.", attnIn, B, T, attnResult); // [N, D]
             attnOut = resid(a, ed, h + "hook_attn_out", attnOut);
             x = cfg.residual() ? x.add(attnOut) : attnOut;
-            if (!"none".equals(cfg.mlp())) {
+            if (cfg.mlp() != ModelSpec.Mlp.NONE) {
                 x = resid(a, ed, h + "hook_resid_mid", x);
                 INDArray mlpIn = ln ? layerNorm(a, ed, h + "ln2", w + "ln2", x) : x;        // [N, D]
                 INDArray mlpOut = mlp(a, ed, h + "mlp.", w + "mlp.", mlpIn);               // [N, D]
@@ -310,7 +309,7 @@ public final class Transformer implements HookedModel {
         INDArray pre = Kernels.mm(x, false, p(w + "W_in"), false).addiRowVector(p(w + "b_in"));                // [N, M]
         pre = hook(a, ed, h + "hook_pre", pre.reshape(B, T, M)).reshape(N, M);
         INDArray post;
-        if ("gelu".equals(cfg.mlp())) {
+        if (cfg.mlp() == ModelSpec.Mlp.GELU) {
             INDArray u = pre.mul(pre).muli(GELU_K).addi(1.0).muli(pre).muli(GELU_C);       // c·(x + k x³)
             INDArray t = Transforms.tanh(u, false);                                         // [N, M]
             a.values.put("_" + h + "tanh", t);
@@ -390,7 +389,7 @@ public final class Transformer implements HookedModel {
      */
     public Map<String, INDArray> backward(Activations a, INDArray dLogits) {
         int B = a.batch, T = a.seqLen, N = B * T, D = cfg.dModel();
-        boolean ln = "pre_layernorm".equals(cfg.norm());
+        boolean ln = cfg.norm() == ModelSpec.Norm.PRE_LAYERNORM;
         Map<String, INDArray> g = new HashMap<>();
 
         INDArray fin = a.values.get("_unembed_in");                                         // [N, D]
@@ -402,7 +401,7 @@ public final class Transformer implements HookedModel {
         for (int l = cfg.nLayers() - 1; l >= 0; l--) {
             String h = "blocks." + l + ".";
             String w = "blocks." + (cfg.shareLayerWeights() ? 0 : l) + ".";
-            if (!"none".equals(cfg.mlp())) {
+            if (cfg.mlp() != ModelSpec.Mlp.NONE) {
                 INDArray dIn = mlpBackward(a, g, h + "mlp.", w + "mlp.", dx);               // [N, D]
                 if (ln) dIn = layerNormBackward(a, g, h + "ln2", w + "ln2", dIn);
                 dx = cfg.residual() ? dx.add(dIn) : dIn;                                    // d resid_mid
@@ -416,7 +415,7 @@ public final class Transformer implements HookedModel {
         INDArray dWE = Nd4j.zeros(dtype, cfg.dVocab(), D);                                  // [V, D]
         Kernels.scatterAddRows(dWE, a.tokens, dx);
         acc(g, "embed.W_E", dWE);
-        if ("learned".equals(cfg.positional())) {
+        if (cfg.positional() == ModelSpec.Positional.LEARNED) {
             INDArray dPos = Nd4j.zeros(dtype, cfg.nCtx(), D);                               // [n_ctx, D]
             dPos.get(NDArrayIndex.interval(0, T), NDArrayIndex.all())
                     .assign(Kernels.columnSums(dx.reshape(B, (long) T * D)).reshape(T, D));
@@ -464,7 +463,7 @@ public final class Transformer implements HookedModel {
         acc(g, w + "W_out", Kernels.mm(post, true, dOut, false));                           // [M, D]
         acc(g, w + "b_out", Kernels.columnSums(dOut));
         INDArray dPre = Kernels.mm(dOut, false, p(w + "W_out"), true);                       // [N, M]
-        if ("gelu".equals(cfg.mlp())) {
+        if (cfg.mlp() == ModelSpec.Mlp.GELU) {
             INDArray pre = a.values.get(h + "hook_pre").reshape(dPre.shape());             // [N, M]
             INDArray t = a.values.get("_" + h + "tanh");
             // d/dx ½x(1+t) = ½(1+t) + ½x(1−t²)·c·(1 + 3k x²)
@@ -501,7 +500,7 @@ public final class Transformer implements HookedModel {
         int D = cfg.dModel(), H = cfg.nHeads(), d = cfg.dHead(), V = cfg.dVocab();
         Map<String, INDArray> sd = new LinkedHashMap<>();
         sd.put("embed.W_E", p("embed.W_E").dup());
-        if (!"none".equals(cfg.positional())) {
+        if (cfg.positional() != ModelSpec.Positional.NONE) {
             sd.put("pos_embed.W_pos", (fixedPos != null ? fixedPos : p("pos_embed.W_pos")).dup());
         } else {
             sd.put("pos_embed.W_pos", Nd4j.zeros(dtype, cfg.nCtx(), D));                   // no positions = zero table
@@ -509,7 +508,7 @@ public final class Transformer implements HookedModel {
         for (int l = 0; l < cfg.nLayers(); l++) {
             String t = "blocks." + l + ".";
             String w = "blocks." + (cfg.shareLayerWeights() ? 0 : l) + ".";
-            if ("pre_layernorm".equals(cfg.norm())) {
+            if (cfg.norm() == ModelSpec.Norm.PRE_LAYERNORM) {
                 sd.put(t + "ln1.w", p(w + "ln1.w").dup());
                 sd.put(t + "ln1.b", p(w + "ln1.b").dup());
             }
@@ -521,15 +520,15 @@ public final class Transformer implements HookedModel {
                 sd.put(t + "attn.b_" + n, cfg.attnBias() ? p(w + "attn.b_" + n).dup().reshape(H, d) : Nd4j.zeros(dtype, H, d));
             }
             sd.put(t + "attn.b_O", cfg.attnBias() ? p(w + "attn.b_O").dup() : Nd4j.zeros(dtype, D));
-            if (!"none".equals(cfg.mlp())) {
-                if ("pre_layernorm".equals(cfg.norm())) {
+            if (cfg.mlp() != ModelSpec.Mlp.NONE) {
+                if (cfg.norm() == ModelSpec.Norm.PRE_LAYERNORM) {
                     sd.put(t + "ln2.w", p(w + "ln2.w").dup());
                     sd.put(t + "ln2.b", p(w + "ln2.b").dup());
                 }
                 for (String n : new String[]{"W_in", "b_in", "W_out", "b_out"}) sd.put(t + "mlp." + n, p(w + "mlp." + n).dup());
             }
         }
-        if ("pre_layernorm".equals(cfg.norm())) {
+        if (cfg.norm() == ModelSpec.Norm.PRE_LAYERNORM) {
             sd.put("ln_final.w", p("ln_final.w").dup());
             sd.put("ln_final.b", p("ln_final.b").dup());
         }

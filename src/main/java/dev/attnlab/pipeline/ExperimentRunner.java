@@ -54,8 +54,17 @@ public final class ExperimentRunner {
 
     /** Loads and checks the spec's pipeline and computes the keys; no side effects. */
     public RunPlan plan(ExperimentSpec spec, String until) {
+        return plan(spec, until, initFromReferences(spec));
+    }
+
+    private RunPlan plan(ExperimentSpec spec, String until, RunPlan.InitFromResolver initFrom) {
         PipelineDefinition pipeline = PipelineLoader.load(layout.pipelinesDir(), spec.pipeline());
-        return RunPlan.of(spec, pipeline, registry, until);
+        return RunPlan.of(spec, pipeline, registry, until, initFrom);
+    }
+
+    private InitFromReferences initFromReferences(ExperimentSpec spec) {
+        Set<Path> self = spec.file() == null ? Set.of() : Set.of(spec.file().toAbsolutePath().normalize());
+        return new InitFromReferences(layout, spec, self, (other, resolver) -> plan(other, null, resolver));
     }
 
     /**
@@ -64,7 +73,8 @@ public final class ExperimentRunner {
      * outcome — including a failing stage — is returned.
      */
     public RunResult run(ExperimentSpec spec, RunOptions options) {
-        RunPlan plan = plan(spec, options.until());
+        InitFromReferences initFrom = initFromReferences(spec);
+        RunPlan plan = plan(spec, options.until(), initFrom);
         if (!plan.missing().isEmpty()) {
             String first = plan.missing().get(0);
             throw new StageUnavailableException("stage '" + first + "' of pipeline " + plan.pipeline().name()
@@ -82,8 +92,37 @@ public final class ExperimentRunner {
             }
         }
         Set<String> forced = RunPlan.downstream(plan.pipeline(), options.force());
+        Optional<RunResult> failedFirst = runInitFromSpecsFirst(plan, initFrom, options);
+        if (failedFirst.isPresent()) {
+            return failedFirst.get();
+        }
         RunDirectory runDir = RunDirectory.create(layout.runsDir(), spec, plan, options, forced);
         return new Execution(spec, plan, forced, options, runDir).run();
+    }
+
+    /**
+     * A stage whose {@code init_from} names a spec that has not produced that stage yet: run that spec
+     * up to the stage first, as a run of its own (the notebook's "train 10 epochs, then 15 more" in
+     * one command). Returns its result when it did not complete.
+     */
+    private Optional<RunResult> runInitFromSpecsFirst(RunPlan plan, InitFromReferences initFrom, RunOptions options) {
+        StageCache cache = new StageCache(layout.cacheDir(), RunLog.STDERR);
+        for (RunPlan.Planned p : plan.planned().values()) {
+            String key = p.material().inputs().get(Stage.INIT_FROM);
+            Optional<ExperimentSpec> source = key == null ? Optional.empty() : initFrom.specOf(key);
+            if (source.isEmpty() || cache.looksCached(p.stage().name(), key)) {
+                continue;
+            }
+            if (options.console() != null) {
+                options.console().println(p.stage().name() + ".init_from: " + source.get().name() + " has no cached "
+                        + p.stage().name() + " stage yet; running it first (--until " + p.stage().name() + ")");
+            }
+            RunResult first = run(source.get(), options.withUntil(p.stage().name()).withForce(Set.of()).withOverrides(List.of()));
+            if (first.status() != RunResult.Status.COMPLETED) {
+                return Optional.of(first);
+            }
+        }
+        return Optional.empty();
     }
 
     /** One run in progress; the shutdown hook and the main thread share its end-of-run bookkeeping. */
@@ -163,12 +202,14 @@ public final class ExperimentRunner {
         }
 
         private void runStage(StageCache stageCache, PipelineDefinition.StageNode node, Map<String, Path> outputs) {
-            Stage stage = registry.get(node.name()).orElseThrow();
-            String key = plan.keys().get(node.name());
+            RunPlan.Planned planned = plan.planned().get(node.name());
+            Stage<?> stage = planned.stage();
+            String key = planned.key();
             Map<String, Path> inputs = new LinkedHashMap<>();
             node.inputs().forEach(in -> inputs.put(in, outputs.get(in)));
             long t0 = System.nanoTime();
             String cacheState;
+            String reason = null;
             Path outputDir;
             synchronized (this) {
                 runningStage = node.name();
@@ -182,9 +223,11 @@ public final class ExperimentRunner {
                     cacheState = "hit";
                     outputDir = hit.get().outputDir();
                 } else {
-                    log.info("stage " + node.name() + ": running" + (forced.contains(node.name()) ? " (forced)" : "")
-                            + " [key " + key.substring(0, 12) + "]");
-                    StageCache.Pending pending = stageCache.begin(node.name(), key, stage.version());
+                    reason = RerunReason.of(planned.material(), forced.contains(node.name()),
+                            runDir.earlierKey(node.name()), stageCache);
+                    log.info("stage " + node.name() + ": running (" + reason + ") [key " + key.substring(0, 12) + "]");
+                    initFromInput(stageCache, planned).ifPresent(dir -> inputs.put(Stage.INIT_FROM, dir));
+                    StageCache.Pending pending = stageCache.begin(planned.material());
                     RecordingTracker recorder = new RecordingTracker(tracker, pending.outputDir(), log);
                     Path stateDir = Files.createDirectories(stageCache.stateDir(node.name(), key));
                     List<String> earlier = stageCache.recordAttempt(node.name(), key, runLabel());
@@ -193,10 +236,10 @@ public final class ExperimentRunner {
                         tracker.setTag("stage." + node.name() + ".continues", String.join(", ", earlier));
                         log.info("stage " + node.name() + ": continues the state left by " + String.join(", ", earlier));
                     }
-                    StageContext ctx = new StageContext(spec, Map.copyOf(inputs), pending.outputDir(), recorder,
+                    StageContext ctx = new StageContext(key, Map.copyOf(inputs), pending.outputDir(), recorder,
                             options.progress(), FileRunLog.prefixed(log, node.name()), stateDir, stop);
                     try {
-                        stage.run(ctx);
+                        runWithParams(stage, planned.params(), ctx);
                         if (Thread.currentThread().isInterrupted()) {
                             throw new InterruptedException("interrupted");
                         }
@@ -219,7 +262,8 @@ public final class ExperimentRunner {
             outputs.put(node.name(), outputDir);
             synchronized (this) {
                 runningStage = null;
-                outcomes.add(new RunResult.StageOutcome(node.name(), stage.version(), key, cacheState, seconds, outputDir));
+                outcomes.add(new RunResult.StageOutcome(node.name(), stage.version(), key, cacheState, reason, seconds,
+                        outputDir));
             }
             tracker.setTag("stage." + node.name() + ".cache", cacheState);
             tracker.setTag("stage." + node.name() + ".key", key);
@@ -227,6 +271,23 @@ public final class ExperimentRunner {
             log.info(String.format(Locale.ROOT, "stage %-10s %s in %.2f s", node.name(),
                     cacheState.equals("hit") ? "cached" : "done  ", seconds));
             writeManifest("running", null);
+        }
+
+        /** The published entry the stage's {@code init_from} names; an error when it is not in the cache. */
+        private Optional<Path> initFromInput(StageCache stageCache, RunPlan.Planned planned) {
+            String key = planned.material().inputs().get(Stage.INIT_FROM);
+            if (key == null) {
+                return Optional.empty();
+            }
+            String stage = planned.stage().name();
+            Optional<StageCache.Entry> entry = stageCache.lookup(stage, key);
+            if (entry.isEmpty()) {
+                throw new IllegalStateException(stage + ".init_from: no cached " + stage + " stage with key "
+                        + key.substring(0, 12) + " (the run it names did not finish that stage, or its cache entry "
+                        + "was removed); run that experiment's " + stage + " stage first");
+            }
+            tracker.setTag("stage." + stage + ".init_from", key);
+            return Optional.of(entry.get().outputDir());
         }
 
         /** The run directory as tagged ({@code run.dir}): relative to the project when inside it. */
@@ -293,6 +354,11 @@ public final class ExperimentRunner {
                 log.warn("cannot write " + runDir.path().resolve(RunDirectory.MANIFEST) + ": " + e.getMessage());
             }
         }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <P extends Record> void runWithParams(Stage<P> stage, Record params, StageContext ctx) throws Exception {
+        stage.run((P) params, ctx); // params came from this stage's own params(spec)
     }
 
     /** How long an exiting JVM waits for a stage that registered a {@link StopSignal} handler. */

@@ -4,13 +4,14 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * A pipeline as declared in {@code pipelines/<name>.yaml}: stages in declaration order, each with
- * the spec sections it reads and the stages whose outputs it takes.
+ * A pipeline as declared in {@code pipelines/<name>.yaml}: the graph, stages in dependency order,
+ * each with the stages whose outputs it takes. What each stage reads from the spec is declared by
+ * the stage itself ({@link Stage#params}).
  */
 public record PipelineDefinition(String name, Path file, List<StageNode> stages) {
 
     /** One stage of a pipeline; {@code location} is file:line:col of its entry, for errors. */
-    public record StageNode(String name, List<String> reads, List<String> inputs, String location) { }
+    public record StageNode(String name, List<String> inputs, String location) { }
 
     public StageNode stage(String name) {
         return stages.stream().filter(s -> s.name().equals(name)).findFirst()

@@ -3,7 +3,6 @@ package dev.attnlab.pipeline;
 import dev.attnlab.spec.SafeYaml;
 import dev.attnlab.spec.SpecException;
 import dev.attnlab.spec.SpecProblem;
-import dev.attnlab.spec.SpecSchema;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,9 +17,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Reads {@code pipelines/<name>.yaml} and checks the graph: known keys, unique stage names, spec
- * sections a stage may read, inputs that are stages of the pipeline, no cycles. The returned
- * definition lists stages in an order where every input comes first. Problems are reported together
+ * Reads {@code pipelines/<name>.yaml} and checks the graph: known keys, unique stage names, inputs
+ * that are stages of the pipeline, no cycles. The returned definition lists stages in an order where every input comes first. Problems are reported together
  * as a {@link SpecException} (they are configuration errors, like spec errors).
  */
 public final class PipelineLoader {
@@ -68,7 +66,7 @@ public final class PipelineLoader {
         }
         if (!(root.get("stages") instanceof List<?> list) || list.isEmpty()) {
             problems.add(new SpecProblem(doc.where().getOrDefault("stages", label), "stages",
-                    "expected a non-empty list of stages ({name, reads, inputs})"));
+                    "expected a non-empty list of stages ({name, inputs})"));
             throw new SpecException(problems);
         }
         List<PipelineDefinition.StageNode> stages = new ArrayList<>();
@@ -77,34 +75,24 @@ public final class PipelineLoader {
             Object item = list.get(i);
             String at = doc.where().getOrDefault("stages[" + i + "]", label);
             if (!(item instanceof Map<?, ?> m) || !(m.get("name") instanceof String stageName)) {
-                problems.add(new SpecProblem(at, "stages", "each stage needs a name: {name: x, reads: [...], inputs: [...]}"));
+                problems.add(new SpecProblem(at, "stages", "each stage needs a name: {name: x, inputs: [...]}"));
                 continue;
             }
             String where = at;
             for (Object k : m.keySet()) {
-                if (!Set.of("name", "reads", "inputs").contains(k)) {
+                if (k.equals("reads")) {
+                    problems.add(new SpecProblem(where, "stages." + stageName + ".reads", "no longer used: each stage "
+                            + "declares the spec keys it reads in code (Stage.params); remove 'reads'"));
+                } else if (!Set.of("name", "inputs").contains(k)) {
                     problems.add(new SpecProblem(where, "stages." + stageName + "." + k,
-                            "unknown key; expected name, reads, inputs"));
+                            "unknown key; expected name, inputs"));
                 }
             }
             if (!names.add(stageName)) {
                 problems.add(new SpecProblem(where, "stages." + stageName, "duplicate stage name"));
             }
-            List<String> reads = strings(m.get("reads"), where, "stages." + stageName + ".reads", problems);
-            for (String read : reads) {
-                // a whole section, or one key of it ("interpret.every") when a stage needs only that
-                int dot = read.indexOf('.');
-                String section = dot < 0 ? read : read.substring(0, dot);
-                if (!SpecSchema.STAGE_READABLE.contains(section)) {
-                    problems.add(new SpecProblem(where, "stages." + stageName + ".reads", "unknown spec section '"
-                            + section + "'; a stage may read " + String.join(", ", new java.util.TreeSet<>(SpecSchema.STAGE_READABLE))));
-                } else if (dot >= 0 && SpecSchema.key(read).isEmpty()) {
-                    problems.add(new SpecProblem(where, "stages." + stageName + ".reads", "unknown spec key '" + read
-                            + "'; `attnlab schema` lists the keys"));
-                }
-            }
             List<String> inputs = strings(m.get("inputs"), where, "stages." + stageName + ".inputs", problems);
-            stages.add(new PipelineDefinition.StageNode(stageName, reads, inputs, where));
+            stages.add(new PipelineDefinition.StageNode(stageName, inputs, where));
         }
         for (PipelineDefinition.StageNode s : stages) {
             for (String in : s.inputs()) {

@@ -122,6 +122,43 @@ final class RunDirectory {
         }
     }
 
+    /** The key a run's manifest lists for {@code stage}, if the run got that far in planning it. */
+    public static Optional<String> stageKey(Path runDir, String stage) {
+        try {
+            for (JsonNode s : JSON.readTree(runDir.resolve(MANIFEST).toFile()).path("stages")) {
+                if (stage.equals(s.path("name").asText()) && s.path("key").isTextual()) {
+                    return Optional.of(s.path("key").asText());
+                }
+            }
+        } catch (IOException e) {
+            // not a run directory, or its manifest is damaged: no key to offer
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The runs of one spec ({@code runs/<name>/}), newest first: directories with a manifest, by
+     * their timestamp names.
+     */
+    public static List<Path> runsNewestFirst(Path specRunsDir) {
+        try (var s = Files.list(specRunsDir)) {
+            return s.filter(d -> Files.isRegularFile(d.resolve(MANIFEST)))
+                    .sorted(java.util.Comparator.comparing((Path d) -> d.getFileName().toString()).reversed()).toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    /** The key of {@code stage} in the newest run of this spec before this one, if any listed it. */
+    Optional<String> earlierKey(String stage) {
+        for (Path d : runsNewestFirst(dir.toAbsolutePath().getParent())) {
+            if (d.getFileName().toString().compareTo(dir.getFileName().toString()) >= 0) continue;
+            Optional<String> key = stageKey(d, stage);
+            if (key.isPresent()) return key;
+        }
+        return Optional.empty();
+    }
+
     /** Creates a fresh directory; runs started in the same second (parallel trials) get a suffix. */
     static RunDirectory create(Path runsDir, ExperimentSpec spec, RunPlan plan, RunOptions options, Set<String> forced) {
         Path parent = runsDir.resolve(spec.name());
@@ -196,6 +233,7 @@ final class RunDirectory {
             s.put("version", o.version());
             s.put("key", o.key());
             s.put("cache", o.cache());
+            if (o.reason() != null) s.put("reason", o.reason());
             s.put("seconds", Math.round(o.seconds() * 1000) / 1000.0);
             s.put("output_dir", o.outputDir().toString());
             stages.add(s);

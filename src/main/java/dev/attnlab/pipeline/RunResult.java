@@ -9,7 +9,9 @@ public record RunResult(Path runDir, Status status, List<StageOutcome> stages, S
     public enum Status { COMPLETED, FAILED, INTERRUPTED }
 
     /** One stage: its key, whether it came from the cache ("hit") or ran ("miss"), and its output directory. */
-    public record StageOutcome(String name, int version, String key, String cache, double seconds, Path outputDir) { }
+    /** {@code reason}: why a stage that was not a cache hit ran (what changed since the spec's last run), else null. */
+    public record StageOutcome(String name, int version, String key, String cache, String reason, double seconds,
+                               Path outputDir) { }
 
     public boolean ok() {
         return status == Status.COMPLETED;

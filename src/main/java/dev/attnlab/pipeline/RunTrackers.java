@@ -2,6 +2,7 @@ package dev.attnlab.pipeline;
 
 import dev.attnlab.spec.CanonicalJson;
 import dev.attnlab.spec.ExperimentSpec;
+import dev.attnlab.spec.TrackingSpec;
 import dev.attnlab.tracking.RunDirTracker;
 import dev.attnlab.tracking.TeeTracker;
 import dev.attnlab.tracking.Tracker;
@@ -34,7 +35,7 @@ final class RunTrackers {
         Map<String, String> tags = runTags(spec, plan, options, projectRoot);
         tags.put("run.dir", runDirLabel(projectRoot, runDir.path()));
         Map<String, Tracker> secondaries = new LinkedHashMap<>();
-        openBackend(spec, runDir.path(), tags, backends, log).ifPresent(t -> secondaries.put(spec.tracking().backend(), t));
+        openBackend(spec, runDir.path(), tags, backends, log).ifPresent(t -> secondaries.put(spec.tracking().backend().value(), t));
         for (int i = 0; i < options.observers().size(); i++) {
             secondaries.put("observer-" + i, options.observers().get(i));
         }
@@ -75,8 +76,8 @@ final class RunTrackers {
 
     private static Optional<Tracker> openBackend(ExperimentSpec spec, Path runDir, Map<String, String> tags,
                                                  List<TrackerBackend> backends, RunLog log) {
-        String name = spec.tracking().backend();
-        if (name.equals("none")) {
+        String name = spec.tracking().backend().value();
+        if (spec.tracking().backend() == TrackingSpec.Backend.NONE) {
             return Optional.empty();
         }
         Optional<TrackerBackend> backend = backends.stream().filter(b -> b.name().equals(name)).findFirst();

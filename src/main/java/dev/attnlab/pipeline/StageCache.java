@@ -45,6 +45,8 @@ public final class StageCache {
 
     public static final String MANIFEST = "manifest.json";
     public static final String OUT = "out";
+    /** In an entry: the {@link StageKey} its key hashes, so a later run can say what changed. */
+    public static final String KEY_MATERIAL = "key.json";
     /** In a state directory: the runs that attempted the stage with it, one per line. */
     static final String ATTEMPTS = "attempts.txt";
 
@@ -186,15 +188,26 @@ public final class StageCache {
         return Optional.empty();
     }
 
-    /** Starts building an entry in a fresh temporary directory. */
-    public Pending begin(String stage, String key, int version) {
+    /** What an entry's key hashed ({@link #KEY_MATERIAL}), when the entry is there and has it. */
+    public Optional<StageKey> material(String stage, String key) {
+        Path file = entryDir(stage, key).resolve(KEY_MATERIAL);
+        try {
+            return Files.isRegularFile(file) ? Optional.of(JSON.readValue(file.toFile(), StageKey.class)) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty(); // an entry from before key.json, or damaged: nothing to compare with
+        }
+    }
+
+    /** Starts building the entry of {@code material} in a fresh temporary directory. */
+    public Pending begin(StageKey material) {
+        String stage = material.stage(), key = material.key();
         try {
             Path tmp = root.resolve("tmp");
             Files.createDirectories(tmp);
             Path dir = tmp.resolve(stage + "-" + key.substring(0, 12) + "." + ProcessHandle.current().pid() + "."
                     + UUID.randomUUID().toString().substring(0, 8));
             Files.createDirectories(dir.resolve(OUT));
-            return new Pending(stage, key, version, dir);
+            return new Pending(material, dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a temporary cache directory under " + root, e);
         }
@@ -202,15 +215,15 @@ public final class StageCache {
 
     /** An entry being built; {@link #commit} publishes it, {@link #abandon} removes it. */
     public final class Pending {
+        private final StageKey material;
         private final String stage;
         private final String key;
-        private final int version;
         private final Path dir;
 
-        private Pending(String stage, String key, int version, Path dir) {
-            this.stage = stage;
-            this.key = key;
-            this.version = version;
+        private Pending(StageKey material, Path dir) {
+            this.material = material;
+            this.stage = material.stage();
+            this.key = material.key();
             this.dir = dir;
         }
 
@@ -223,13 +236,14 @@ public final class StageCache {
          */
         public Entry commit(StageRecord record, boolean replace) throws IOException {
             record.write(dir.resolve(StageRecord.FILE));
+            JSON.writeValue(dir.resolve(KEY_MATERIAL).toFile(), material);
             Map<String, FileHash> files = new TreeMap<>();
             for (String rel : listFiles(dir)) {
                 Path p = dir.resolve(rel);
                 files.put(rel, new FileHash(sha256(p), Files.size(p)));
             }
             Path manifestTmp = dir.resolve(MANIFEST + ".tmp");
-            JSON.writeValue(manifestTmp.toFile(), new Manifest(stage, key, version, Instant.now().toString(), files));
+            JSON.writeValue(manifestTmp.toFile(), new Manifest(stage, key, material.version(), Instant.now().toString(), files));
             try (FileChannel ch = FileChannel.open(manifestTmp, StandardOpenOption.WRITE)) {
                 ch.force(true);
             }

@@ -1,25 +1,25 @@
 package dev.attnlab.pipeline;
 
-import dev.attnlab.spec.ExperimentSpec;
 import dev.attnlab.tracking.Tracker;
 
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * What a stage gets: the resolved spec, the output directories of the stages it takes inputs from
- * (read-only, keyed by stage name), a fresh directory for its own outputs, a tracker (which also
- * records what the stage logs so a later cache hit can show it on the new run), progress reporting
- * and the run's log.
+ * What a stage gets besides its params: its cache key, the output directories of the stages it
+ * takes inputs from (read-only, keyed by stage name), a fresh directory for its own outputs, a
+ * tracker (which also records what the stage logs so a later cache hit can show it on the new run),
+ * progress reporting and the run's log. The spec itself is not here: a stage sees only its params.
  *
  * <p>{@code stateDir}: a directory that survives between attempts of this stage with the same cache
- * key (e.g. {@code <cache root>/checkpoints/<stage>/<key>/}), where the train stage keeps checkpoints
- * that a killed run resumes from; null when the runner provides none (then resume is not possible).
+ * key (e.g. {@code <cache root>/state/<stage>/<key>/}), where the train stage keeps checkpoints that
+ * a killed run resumes from; null when the runner provides none (then resume is not possible).
  *
  * <p>{@code stop}: where a stage that can end early and cleanly registers how (see {@link StopSignal}).
  */
 public record StageContext(
-        ExperimentSpec spec,
+        String key,
         Map<String, Path> inputs,
         Path outputDir,
         Tracker tracker,
@@ -29,15 +29,15 @@ public record StageContext(
         StopSignal stop) {
 
     /** A context whose run is never asked to stop early. */
-    public StageContext(ExperimentSpec spec, Map<String, Path> inputs, Path outputDir, Tracker tracker,
+    public StageContext(String key, Map<String, Path> inputs, Path outputDir, Tracker tracker,
                         Progress progress, RunLog log, Path stateDir) {
-        this(spec, inputs, outputDir, tracker, progress, log, stateDir, new StopSignal());
+        this(key, inputs, outputDir, tracker, progress, log, stateDir, new StopSignal());
     }
 
     /** A context without a persistent state directory. */
-    public StageContext(ExperimentSpec spec, Map<String, Path> inputs, Path outputDir, Tracker tracker,
+    public StageContext(String key, Map<String, Path> inputs, Path outputDir, Tracker tracker,
                         Progress progress, RunLog log) {
-        this(spec, inputs, outputDir, tracker, progress, log, null);
+        this(key, inputs, outputDir, tracker, progress, log, null);
     }
 
     /** The output directory of an input stage; fails clearly when the pipeline did not wire it. */
@@ -48,5 +48,10 @@ public record StageContext(
                     + "' but the pipeline does not list it among its inputs");
         }
         return p;
+    }
+
+    /** The output directory of an optional input ({@link Stage#INIT_FROM}), if the runner gave one. */
+    public Optional<Path> optionalInput(String name) {
+        return Optional.ofNullable(inputs.get(name));
     }
 }

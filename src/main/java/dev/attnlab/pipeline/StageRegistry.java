@@ -16,20 +16,20 @@ public final class StageRegistry {
 
     public static final String SERVICE_FILE = "META-INF/services/" + Stage.class.getName();
 
-    private final Map<String, Stage> stages;
+    private final Map<String, Stage<?>> stages;
 
-    private StageRegistry(Map<String, Stage> stages) {
+    private StageRegistry(Map<String, Stage<?>> stages) {
         this.stages = stages;
     }
 
-    public static StageRegistry of(Stage... stages) {
+    public static StageRegistry of(Stage<?>... stages) {
         return of(List.of(stages));
     }
 
-    public static StageRegistry of(Collection<? extends Stage> stages) {
-        Map<String, Stage> byName = new TreeMap<>();
-        for (Stage s : stages) {
-            Stage previous = byName.put(s.name(), s);
+    public static StageRegistry of(Collection<? extends Stage<?>> stages) {
+        Map<String, Stage<?>> byName = new TreeMap<>();
+        for (Stage<?> s : stages) {
+            Stage<?> previous = byName.put(s.name(), s);
             if (previous != null) {
                 throw new IllegalStateException("two stages are registered as '" + s.name() + "': "
                         + previous.getClass().getName() + " and " + s.getClass().getName());
@@ -41,14 +41,16 @@ public final class StageRegistry {
     /** Every stage listed in {@value #SERVICE_FILE} on the class path. */
     public static StageRegistry fromServiceLoader() {
         try {
-            return of(ServiceLoader.load(Stage.class).stream().map(ServiceLoader.Provider::get).toList());
+            List<Stage<?>> found = new java.util.ArrayList<>();
+            ServiceLoader.load(Stage.class).forEach(found::add);
+            return of(found);
         } catch (ServiceConfigurationError e) {
             throw new IllegalStateException("a stage listed in " + SERVICE_FILE + " cannot be loaded: "
                     + e.getMessage(), e);
         }
     }
 
-    public Optional<Stage> get(String name) {
+    public Optional<Stage<?>> get(String name) {
         return Optional.ofNullable(stages.get(name));
     }
 

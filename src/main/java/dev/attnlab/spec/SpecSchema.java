@@ -73,17 +73,6 @@ public final class SpecSchema {
         }
     }
 
-    /** Top-level keys a pipeline stage may read (and so hash into its cache key). */
-    public static final Set<String> STAGE_READABLE =
-            Set.of("seed", "data", "tokenizer", "model", "train", "evaluate", "interpret");
-
-    /**
-     * Keys that cannot change a stage's outputs, only how they are computed, so they are left out of
-     * cache keys: resuming from a checkpoint is exact, and thread counts do not change results.
-     * Keeping {@code train.resume} out of the key is what lets a killed run be resumed under the same key.
-     */
-    public static final Set<String> CACHE_NEUTRAL = Set.of("train.resume", "train.threads");
-
     /** Spec and experiment names become directory names, so they are restricted to this pattern. */
     public static final String NAME_PATTERN = "[A-Za-z0-9][A-Za-z0-9._-]*";
 
@@ -98,17 +87,17 @@ public final class SpecSchema {
         integerL("seed", 0L, ge(0), null, "Seed for data splits, synthetic data, initialisation and batching.");
 
         section("data", "Where documents come from and how they are split.");
-        choice("data.source", null, true, "Document source.", "imdb", "wikitext", "text", "synthetic");
+        choice("data.source", null, true, "Document source.", SpecChoice.values(DataSpec.Source.class));
         str("data.dir", "", false, "Data directory; \"\" = `$ATTNLAB_DATA`, else `~/.cache/attnlab/data`.");
         str("data.path", "", false, "text: the input file (required); imdb/wikitext: an explicit folder or file overriding `dir`.");
         str("data.text_column", "text", false, "text source: the CSV column or JSONL field holding the text.");
-        choice("data.variant", "wikitext-103", false, "wikitext: which dataset.", "wikitext-2", "wikitext-103");
+        choice("data.variant", "wikitext-103", false, "wikitext: which dataset.", SpecChoice.values(DataSpec.Variant.class));
         choice("data.format", "auto", false, "imdb: auto | csv | folder; wikitext: auto | raw | tokens (auto = raw).",
-                "auto", "csv", "folder", "raw", "tokens");
+                SpecChoice.values(DataSpec.Format.class));
         integerL("data.max_lines", 0L, ge(0), null, "wikitext: read only the first N lines of the train split; 0 = all.");
         integerL("data.max_documents", 0L, ge(0), null, "Keep at most N documents per split; 0 = all.");
         choice("data.split", "dataset", false, "`dataset` = the dataset's own splits; `fraction` = a seeded held-out fraction.",
-                "dataset", "fraction");
+                SpecChoice.values(DataSpec.Split.class));
         real("data.val_fraction", 0.05, gt(0), lt(1), "Held-out validation fraction when `split: fraction`.");
         bool("data.download", true, "Fetch a missing named dataset from its canonical address (sha256-checked).");
         section("data.preprocess", "Text preprocessing applied before tokenizing (the notebooks' options).");
@@ -128,10 +117,10 @@ public final class SpecSchema {
 
         section("tokenizer", "How text becomes token ids.");
         choice("tokenizer.kind", "gpt2", false, "Tokenizer; `none` passes synthetic ids through (and is required for them).",
-                "none", "gpt2", "bert-base-cased", "bert-base-uncased");
+                SpecChoice.values(TokenizerSpec.Kind.class));
         str("tokenizer.vocab", "", false, "bert: a vocab.txt; gpt2: a folder with encoder.json + vocab.bpe; \"\" = default location.");
         choice("tokenizer.packing", "concat", false, "`concat` joins documents into one stream; `truncate` keeps one window per document.",
-                "concat", "truncate");
+                SpecChoice.values(TokenizerSpec.Packing.class));
         bool("tokenizer.special_tokens", false, "bert: wrap each document in [CLS] ... [SEP].");
 
         section("model", "The transformer.");
@@ -140,9 +129,9 @@ public final class SpecSchema {
         integer("model.n_heads", 4, ge(1), null, "Attention heads per block.");
         integer("model.d_head", 0, ge(0), null, "Width of each head; 0 = d_model / n_heads.");
         integer("model.n_ctx", 64, ge(2), null, "Context length in tokens.");
-        choice("model.positional", "learned", false, "Positional embedding.", "learned", "sinusoidal", "none");
-        choice("model.norm", "none", false, "Normalisation.", "none", "pre_layernorm");
-        choice("model.mlp", "none", false, "MLP after each attention layer: none, a linear layer, or a GELU MLP.", "none", "linear", "gelu");
+        choice("model.positional", "learned", false, "Positional embedding.", SpecChoice.values(ModelSpec.Positional.class));
+        choice("model.norm", "none", false, "Normalisation.", SpecChoice.values(ModelSpec.Norm.class));
+        choice("model.mlp", "none", false, "MLP after each attention layer: none, a linear layer, or a GELU MLP.", SpecChoice.values(ModelSpec.Mlp.class));
         integer("model.d_mlp", 0, ge(0), null, "MLP width; 0 = 4 * d_model (gelu) or d_model (linear).");
         bool("model.residual", true, "Residual connections around attention and MLP.");
         bool("model.share_layer_weights", false, "One block applied n_layers times.");
@@ -158,7 +147,7 @@ public final class SpecSchema {
         real("train.weight_decay", 0.01, ge(0), null, "AdamW decoupled weight decay.");
         bool("train.decay_embeddings", false, "Apply weight decay to embeddings.");
         bool("train.decay_biases", false, "Apply weight decay to biases.");
-        choice("train.schedule", "constant", false, "Learning-rate schedule.", "constant", "warmup_cosine");
+        choice("train.schedule", "constant", false, "Learning-rate schedule.", SpecChoice.values(TrainSpec.Schedule.class));
         integer("train.warmup_steps", 0, ge(0), null, "Linear warm-up steps (warmup_cosine).");
         real("train.min_lr_ratio", 0.1, ge(0), le(1), "Final learning rate as a fraction of lr (warmup_cosine).");
         real("train.grad_clip", 0.0, ge(0), null, "Clip the global gradient norm to this value; 0 = off.");
@@ -168,9 +157,12 @@ public final class SpecSchema {
         integer("train.eval_every", 200, ge(0), null, "Validate every N steps; 0 = only at the end.");
         integer("train.eval_batches", 20, ge(0), null, "Validation batches per evaluation; 0 = the whole split.");
         integer("train.checkpoint_every", 0, ge(0), null, "Checkpoint every N steps; 0 = only at the end.");
-        choice("train.resume", "none", false, "Resume from the latest checkpoint of an interrupted attempt with the same cache key (not part of the key).", "none", "latest");
+        choice("train.resume", "none", false, "Resume from the latest checkpoint of an interrupted attempt with the same cache key (not part of the key).", SpecChoice.values(TrainSpec.Resume.class));
         integer("train.log_every", 1, ge(1), null, "Log training metrics every N steps.");
         integer("train.threads", 0, ge(0), null, "threads of attnlab's kernels (split GEMMs, softmax, AdamW; OpenBLAS and ND4J stay at one); 0 = OMP_NUM_THREADS (not part of the cache key).");
+        str("train.init_from", "", false, "Start from the final weights, optimizer state and step of another train stage: a run directory "
+                + "(or `runs/<name>` for its latest run), a spec file or name in `experiments/`, or a train stage key. Its key becomes "
+                + "part of this one; `steps`/`epochs` count from 0, so they must exceed the steps it already took. \"\" = from scratch.");
 
         section("evaluate", "Held-out evaluation.");
         integer("evaluate.max_batches", 50, ge(0), null, "Test/validation batches to score; 0 = the whole split.");
@@ -190,7 +182,7 @@ public final class SpecSchema {
         integer("interpret.induction_block_len", 0, ge(0), null, "Block length for induction scores; 0 = n_ctx / 2.");
 
         section("tracking", "Where params, metrics and artifacts go besides the run directory. Never part of a cache key.");
-        choice("tracking.backend", "mlflow", false, "Remote tracking backend; `none` = run directory only.", "mlflow", "none");
+        choice("tracking.backend", "mlflow", false, "Remote tracking backend; `none` = run directory only.", SpecChoice.values(TrackingSpec.Backend.class));
         str("tracking.experiment", "", false, "MLflow experiment; \"\" = the spec name.");
         str("tracking.run_name", "", false, "Run name; \"\" = spec name + timestamp.");
     }

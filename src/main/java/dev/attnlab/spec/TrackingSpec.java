@@ -2,7 +2,9 @@ package dev.attnlab.spec;
 
 /** The {@code tracking} section. Never part of a cache key. */
 public record TrackingSpec(
-        String backend,         // mlflow | none  (the run directory is always written)
+        Backend backend,        // the run directory is always written
         String experiment,      // MLflow experiment; "" = spec name
         String runName) {       // "" = spec name + timestamp
+
+    public enum Backend implements SpecChoice { MLFLOW, NONE }
 }

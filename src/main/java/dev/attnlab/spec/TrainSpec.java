@@ -9,7 +9,7 @@ public record TrainSpec(
         double weightDecay,
         boolean decayEmbeddings,
         boolean decayBiases,
-        String schedule,        // constant | warmup_cosine
+        Schedule schedule,
         int warmupSteps,
         double minLrRatio,
         double gradClip,        // 0 = off
@@ -19,7 +19,14 @@ public record TrainSpec(
         int evalEvery,          // steps; 0 = only at the end
         int evalBatches,        // 0 = whole validation shard
         int checkpointEvery,    // steps; 0 = only at the end
-        String resume,          // none | latest
+        @NotInKey Resume resume,
         int logEvery,
-        int threads) {          // 0 = automatic
+        @NotInKey int threads,  // 0 = automatic
+        // the entry it names enters the key as an input (its key), not as this text
+        @NotInKey String initFrom) {
+
+    public enum Schedule implements SpecChoice { CONSTANT, WARMUP_COSINE }
+
+    /** {@code latest}: continue from the newest checkpoint an interrupted attempt with the same key left. */
+    public enum Resume implements SpecChoice { NONE, LATEST }
 }

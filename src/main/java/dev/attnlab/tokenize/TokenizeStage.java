@@ -13,7 +13,8 @@ import dev.attnlab.data.SyntheticSource;
 import dev.attnlab.pipeline.Progress;
 import dev.attnlab.pipeline.Stage;
 import dev.attnlab.pipeline.StageContext;
-import dev.attnlab.spec.DataSpec;
+import dev.attnlab.spec.ExperimentSpec;
+import dev.attnlab.spec.SpecKey;
 import dev.attnlab.spec.TokenizerSpec;
 
 import java.io.IOException;
@@ -34,26 +35,38 @@ import java.util.Map;
  *       GPT-2 has none, so 50256 — it never occurs inside ordinary-encoded text; none: 0).</li>
  * </ul>
  */
-public final class TokenizeStage implements Stage {
+public final class TokenizeStage implements Stage<TokenizeStage.Params> {
+
+    /**
+     * The tokenizer section, where vocabulary files are found or fetched to (the data directory and
+     * download switch), and the id range synthetic data is checked against.
+     */
+    public record Params(TokenizerSpec tokenizer, @SpecKey("data.dir") String dataDir,
+                         @SpecKey("data.download") boolean download,
+                         @SpecKey("data.synthetic.vocab") int syntheticVocab) { }
 
     @Override public String name() { return "tokenize"; }
 
     @Override public int version() { return 2; }
 
     @Override
-    public void run(StageContext ctx) throws Exception {
-        DataSpec d = ctx.spec().data();
-        TokenizerSpec t = ctx.spec().tokenizer();
+    public Params params(ExperimentSpec spec) {
+        return new Params(spec.tokenizer(), spec.data().dir(), spec.data().download(), spec.data().synthetic().vocab());
+    }
+
+    @Override
+    public void run(Params params, StageContext ctx) throws Exception {
+        TokenizerSpec t = params.tokenizer();
         Path in = ctx.input("ingest");
         readIngestManifest(in, t.kind()); // fail on a kind/source mismatch before fetching any vocabulary
         Tokenizer tok = null;
-        if (!"none".equals(t.kind())) {
-            Path dataDir = DataDirs.resolve(d.dir());
-            tok = Tokenizers.load(t.kind(), t.vocab(), t.specialTokens(), dataDir,
-                    Downloader.fromEnvironment(d.download(), ctx.progress(), ctx.log()));
+        if (t.kind() != TokenizerSpec.Kind.NONE) {
+            Path dataDir = DataDirs.resolve(params.dataDir());
+            tok = Tokenizers.load(t.kind().value(), t.vocab(), t.specialTokens(), dataDir,
+                    Downloader.fromEnvironment(params.download(), ctx.progress(), ctx.log()));
         }
         long t0 = System.nanoTime();
-        Map<String, Object> manifest = tokenize(in, ctx.outputDir(), t, d.synthetic(), tok, ctx.progress());
+        Map<String, Object> manifest = tokenize(in, ctx.outputDir(), t, params.syntheticVocab(), tok, ctx.progress());
         double seconds = (System.nanoTime() - t0) / 1e9;
         long tokens = 0;
         @SuppressWarnings("unchecked")
@@ -67,18 +80,18 @@ public final class TokenizeStage implements Stage {
         dev.attnlab.tracking.TrackingMeters.tokens("tokenize").increment(tokens);
         ctx.tracker().logArtifact(ctx.outputDir().resolve(TokenizedData.MANIFEST), "tokenize");
         ctx.log().info(String.format("tokenize: %s, %,d tokens in %.1f s (%,.0f tokens/s), vocab %d",
-                t.kind(), tokens, seconds, tokens / Math.max(seconds, 1e-9), (Integer) manifest.get("vocab_size")));
+                t.kind().value(), tokens, seconds, tokens / Math.max(seconds, 1e-9), (Integer) manifest.get("vocab_size")));
     }
 
     /** The ingest manifest, checked against the tokenizer kind (ids need none, text needs a real tokenizer). */
-    private static JsonNode readIngestManifest(Path in, String kind) throws IOException {
+    private static JsonNode readIngestManifest(Path in, TokenizerSpec.Kind kind) throws IOException {
         Path ingestManifest = in.resolve("manifest.json");
         if (!Files.isRegularFile(ingestManifest)) throw new IOException(in + " is not an ingest output (no manifest.json)");
         JsonNode im = new ObjectMapper().readTree(ingestManifest.toFile());
         boolean ids = "ids".equals(im.path("kind").asText());
-        boolean none = "none".equals(kind);
+        boolean none = kind == TokenizerSpec.Kind.NONE;
         if (ids && !none) {
-            throw new DataException("tokenizer.kind: " + kind + ", but data.source: " + im.path("source").asText()
+            throw new DataException("tokenizer.kind: " + kind.value() + ", but data.source: " + im.path("source").asText()
                     + " gives token ids, not text; use tokenizer.kind: none");
         }
         if (!ids && none) {
@@ -89,17 +102,13 @@ public final class TokenizeStage implements Stage {
     }
 
     /** Tokenizes every split file of {@code in} into {@code out}; {@code tok} is null for kind none. */
-    public static Map<String, Object> tokenize(Path in, Path out, TokenizerSpec t, DataSpec.Synthetic synthetic,
+    public static Map<String, Object> tokenize(Path in, Path out, TokenizerSpec t, int syntheticVocab,
                                                Tokenizer tok, Progress progress) throws IOException {
         ObjectMapper om = new ObjectMapper();
         JsonNode im = readIngestManifest(in, t.kind());
-        boolean none = "none".equals(t.kind());
-        boolean concat = switch (t.packing()) {
-            case "concat" -> true;
-            case "truncate" -> false;
-            default -> throw new DataException("tokenizer.packing must be concat or truncate, not '" + t.packing() + "'");
-        };
-        int vocab = none ? synthetic.vocab() : tok.vocabSize();
+        boolean none = t.kind() == TokenizerSpec.Kind.NONE;
+        boolean concat = t.packing() == TokenizerSpec.Packing.CONCAT;
+        int vocab = none ? syntheticVocab : tok.vocabSize();
         int eot = none ? SyntheticSource.RESERVED_ID : tok.eotId();
         int pad = concat ? -1 : none ? SyntheticSource.RESERVED_ID : tok.padId();
         boolean wide = TokenShardWriter.needsWide(vocab);
@@ -162,12 +171,12 @@ public final class TokenizeStage implements Stage {
         }
         if (!splits.containsKey("train")) throw new IOException(in + ": no train.jsonl to tokenize");
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("tokenizer", t.kind());
+        m.put("tokenizer", t.kind().value());
         m.put("vocab_size", vocab);
         m.put("wide", wide);
         m.put("eot_id", eot);
         m.put("pad_id", pad);
-        m.put("packing", t.packing());
+        m.put("packing", t.packing().value());
         m.put("special_tokens", t.specialTokens());
         m.put("splits", splits);
         Map<String, String> hashes = new LinkedHashMap<>();

@@ -73,6 +73,21 @@ public final class Checkpoints {
                     + " (" + s.path("fingerprint").asText() + "), not " + fingerprint
                     + "; set train.resume: none to start over, or delete " + root);
         }
+        return load(dir, s);
+    }
+
+    /**
+     * The newest complete checkpoint whatever configuration wrote it (train.init_from starts another
+     * run's configuration from it), or null when there is none.
+     */
+    public Loaded newest() throws IOException {
+        List<Path> all = complete();
+        if (all.isEmpty()) return null;
+        Path dir = all.get(all.size() - 1);
+        return load(dir, JSON.readTree(dir.resolve("state.json").toFile()));
+    }
+
+    private static Loaded load(Path dir, JsonNode s) throws IOException {
         Map<String, INDArray> tensors = SafeTensors.read(dir.resolve("state.safetensors"));
         Map<String, INDArray> params = new LinkedHashMap<>(), opt = new LinkedHashMap<>();
         tensors.forEach((k, v) -> {

@@ -1,5 +1,7 @@
 package dev.attnlab.train;
 
+import dev.attnlab.spec.ModelSpec;
+
 import dev.attnlab.model.Kernels;
 import dev.attnlab.model.ModelConfig;
 import dev.attnlab.model.Transformer;
@@ -38,7 +40,7 @@ public final class ThroughputBench {
             a.put(k, Integer.parseInt(args[++i]));
         }
         int v = a.get("vocab"), d = a.get("d-model"), h = a.get("heads"), t = a.get("n-ctx"), b = a.get("batch");
-        ModelConfig cfg = new ModelConfig(a.get("layers"), d, h, d / h, t, v, "learned", "none", "none", 0,
+        ModelConfig cfg = new ModelConfig(a.get("layers"), d, h, d / h, t, v, ModelSpec.Positional.LEARNED, ModelSpec.Norm.NONE, ModelSpec.Mlp.NONE, 0,
                 true, false, true, true, 0.02);
         Transformer model = Transformer.init(cfg, DataType.FLOAT, a.get("seed"));
         AdamW adam = new AdamW(model.parameters(), 0.9, 0.999, 1e-8, 0.01, false, false);

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Counter;
 import dev.attnlab.model.ModelConfig;
 import dev.attnlab.model.Transformer;
 import dev.attnlab.pipeline.Progress;
+import dev.attnlab.pipeline.StageParams;
 import dev.attnlab.pipeline.RunLog;
 import dev.attnlab.spec.TrainSpec;
 import dev.attnlab.tracking.Tracker;
@@ -13,11 +14,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Map;
 
 /**
@@ -48,6 +45,8 @@ public final class Trainer {
     private final Progress progress;
     private final RunLog log;
     private final Transformer model;
+    private final String fingerprint;
+    private final Checkpoints.Loaded initial;
     private volatile boolean stopRequested;
 
     /**
@@ -58,6 +57,23 @@ public final class Trainer {
      */
     public Trainer(ModelConfig cfg, TrainSpec spec, long seed, int padId, Rows train, Rows val,
                    Checkpoints checkpoints, Path metricJournal, Tracker tracker, Progress progress, RunLog log) {
+        this(cfg, spec, seed, padId, train, val, checkpoints, metricJournal, tracker, progress, log,
+                StageParams.hash(new Fingerprint(cfg, spec, seed, padId, train.count(), train.length())), null);
+    }
+
+    /** Everything a checkpoint must match to be resumed, when no stage key stands for it. */
+    private record Fingerprint(ModelConfig model, TrainSpec train, long seed, long padId, long rows, long rowLength) { }
+
+    /**
+     * @param fingerprint what a checkpoint must carry to be resumed (the train stage passes its cache key)
+     * @param initial     where training starts (train.init_from: another run's final weights, optimizer
+     *                    state and step), or null for step 0 from a seeded initialisation
+     */
+    public Trainer(ModelConfig cfg, TrainSpec spec, long seed, int padId, Rows train, Rows val,
+                   Checkpoints checkpoints, Path metricJournal, Tracker tracker, Progress progress, RunLog log,
+                   String fingerprint, Checkpoints.Loaded initial) {
+        this.fingerprint = fingerprint;
+        this.initial = initial;
         this.journal = metricJournal == null ? null : new MetricJournal(tracker, metricJournal);
         this.tracker = journal == null ? tracker : journal;
         this.cfg = cfg;
@@ -135,10 +151,9 @@ public final class Trainer {
         AdamW adam = new AdamW(model.parameters(), spec.beta1(), spec.beta2(), spec.eps(), spec.weightDecay(),
                 spec.decayEmbeddings(), spec.decayBiases());
         TrainStep stepper = new TrainStep(model, adam, spec.gradClip(), padId);
-        String fingerprint = fingerprint(total);
-
         long start = 0;
-        if ("latest".equals(spec.resume())) {
+        boolean resumed = false;
+        if (spec.resume() == TrainSpec.Resume.LATEST) {
             Checkpoints.Loaded ck = checkpoints.latest(fingerprint);
             if (ck == null) {
                 log.info("train: resume: latest, but no checkpoint in " + checkpoints.root() + "; starting at step 0");
@@ -150,17 +165,17 @@ public final class Trainer {
                 }
                 adam.restore(ck.optimizer(), ck.optimizerSteps());
                 start = ck.step();
+                resumed = true;
                 log.info("train: resumed from " + ck.dir() + " at step " + start + " of " + total);
                 if (journal != null) {
                     log.info("train: replayed the " + journal.resumeAt(start) + " metric points logged up to step "
                             + start + " by earlier attempts");
                 }
             }
-        } else if (!"none".equals(spec.resume())) {
-            throw new IllegalArgumentException("train.resume must be none or latest, not '" + spec.resume() + "'");
         }
+        if (!resumed && initial != null) start = startFrom(initial, adam, total);
 
-        if (start == 0 && journal != null) journal.startFresh();
+        if (!resumed && journal != null) journal.startFresh();
 
         int[] rows = new int[batch * rowLen];
         long tokensPerStep = (long) batch * (rowLen - 1);
@@ -170,7 +185,7 @@ public final class Trainer {
         double emaTps = 0;
         try (Progress.Task bar = progress.start("train", total, "steps")) {
             bar.skip(start);
-            if (probeEvery > 0 && start == 0) probe.at(0, model);
+            if (probeEvery > 0 && !resumed) probe.at(start, model);
             Counter trainTokens = TrackingMeters.tokens("train"); // system/tokens/train in MLflow
             for (long s = start; s < total; s++) {
                 int[] idx = order.batch(s);
@@ -252,19 +267,26 @@ public final class Trainer {
         return loss;
     }
 
-    /** What must match for a checkpoint to be resumable: the model, the trajectory-shaping train keys, seed, data. */
-    private String fingerprint(long total) {
-        String s = cfg + "|lr=" + spec.lr() + "|b1=" + spec.beta1() + "|b2=" + spec.beta2() + "|eps=" + spec.eps()
-                + "|wd=" + spec.weightDecay() + "|de=" + spec.decayEmbeddings() + "|db=" + spec.decayBiases()
-                + "|sched=" + spec.schedule() + "|warm=" + spec.warmupSteps() + "|minlr=" + spec.minLrRatio()
-                + "|clip=" + spec.gradClip() + "|batch=" + spec.batchSize() + "|total=" + total
-                + "|seed=" + seed + "|pad=" + padId + "|rows=" + train.count() + "x" + train.length();
-        try {
-            byte[] h = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(h, 0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+    /** Loads train.init_from's final state; its step must be short of this run's total. */
+    private long startFrom(Checkpoints.Loaded from, AdamW adam, long total) throws IOException {
+        for (Map.Entry<String, INDArray> e : model.parameters().entrySet()) {
+            INDArray saved = from.params().get(e.getKey());
+            if (saved == null || !java.util.Arrays.equals(saved.shape(), e.getValue().shape())) {
+                throw new IOException("train.init_from: its model differs from this one (" + e.getKey() + " is "
+                        + (saved == null ? "missing" : java.util.Arrays.toString(saved.shape())) + " there, "
+                        + java.util.Arrays.toString(e.getValue().shape()) + " here); the model section and "
+                        + "vocabulary must match");
+            }
+            e.getValue().assign(saved);
         }
+        if (from.step() >= total) {
+            throw new IllegalArgumentException("train.init_from: that run already trained " + from.step()
+                    + " steps and this one's total is " + total + "; raise train.epochs or train.steps past it"
+                    + " (they count from step 0)");
+        }
+        adam.restore(from.optimizer(), from.optimizerSteps());
+        log.info("train: starting from " + from.dir() + " at step " + from.step() + " of " + total + " (train.init_from)");
+        return from.step();
     }
 
     static String human(double v) {

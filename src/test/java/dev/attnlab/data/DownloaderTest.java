@@ -1,5 +1,7 @@
 package dev.attnlab.data;
 
+import dev.attnlab.pipeline.StageRuns;
+
 import com.sun.net.httpserver.HttpServer;
 import dev.attnlab.pipeline.Progress;
 import dev.attnlab.pipeline.RunLog;
@@ -308,10 +310,11 @@ class DownloaderTest {
         Specs.Data b = new Specs.Data("imdb");
         b.dir = tmp.resolve("data").toString();
         System.setProperty(Downloader.MIRROR_PROPERTY, mirror());
+        Path out = Files.createDirectories(tmp.resolve("out"));
         try {
-            DataException e = assertThrows(DataException.class, () -> new IngestStage().run(Specs.context(
-                    Specs.experiment(b.build(), Specs.tokenizer("gpt2", "concat"), 0), Map.of(),
-                    Files.createDirectories(tmp.resolve("out")), dev.attnlab.tracking.Tracker.NONE)));
+            DataException e = assertThrows(DataException.class, () -> StageRuns.run(new IngestStage(),
+                    Specs.experiment(b.build(), Specs.tokenizer("gpt2", "concat"), 0), key -> Specs.context(key, Map.of(),
+                    out, dev.attnlab.tracking.Tracker.NONE)));
             assertTrue(e.getMessage().contains("expected"), e.getMessage());
             assertEquals(1, requests.get(), "the stage fetched from the mirror");
         } finally {

@@ -1,5 +1,7 @@
 package dev.attnlab.data;
 
+import dev.attnlab.pipeline.StageRuns;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attnlab.pipeline.Progress;
@@ -68,7 +70,7 @@ class IngestStageTest {
         };
         Path out = Files.createDirectories(tmp.resolve("out"));
         DataSpec d = new Specs.Data("synthetic").build();
-        ingest.run(Specs.context(Specs.experiment(d, Specs.tokenizer("none", "concat"), 7), Map.of(), out, rec));
+        StageRuns.run(ingest, Specs.experiment(d, Specs.tokenizer("none", "concat"), 7), key -> Specs.context(key, Map.of(), out, rec));
         assertEquals(200, lines(out.resolve("train.jsonl")).size());
         assertEquals(20, lines(out.resolve("val.jsonl")).size());
         assertEquals(20, lines(out.resolve("test.jsonl")).size());

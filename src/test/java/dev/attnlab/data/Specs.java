@@ -4,6 +4,7 @@ import dev.attnlab.pipeline.Progress;
 import dev.attnlab.pipeline.RunLog;
 import dev.attnlab.pipeline.StageContext;
 import dev.attnlab.spec.DataSpec;
+import dev.attnlab.spec.SpecChoice;
 import dev.attnlab.spec.ExperimentSpec;
 import dev.attnlab.spec.TokenizerSpec;
 import dev.attnlab.tracking.Tracker;
@@ -30,7 +31,9 @@ public final class Specs {
         }
 
         public DataSpec build() {
-            return new DataSpec(source, dir, path, textColumn, variant, format, maxLines, maxDocuments, split,
+            return new DataSpec(SpecChoice.of(DataSpec.Source.class, source), dir, path, textColumn,
+                    SpecChoice.of(DataSpec.Variant.class, variant), SpecChoice.of(DataSpec.Format.class, format),
+                    maxLines, maxDocuments, SpecChoice.of(DataSpec.Split.class, split),
                     valFraction, download, preprocess, synthetic);
         }
     }
@@ -41,10 +44,11 @@ public final class Specs {
     }
 
     public static TokenizerSpec tokenizer(String kind, String packing) {
-        return new TokenizerSpec(kind, "", packing, false);
+        return new TokenizerSpec(SpecChoice.of(TokenizerSpec.Kind.class, kind), "",
+                SpecChoice.of(TokenizerSpec.Packing.class, packing), false);
     }
 
-    public static StageContext context(ExperimentSpec spec, Map<String, Path> inputs, Path out, Tracker tracker) {
-        return new StageContext(spec, inputs, out, tracker, Progress.NONE, RunLog.STDERR);
+    public static StageContext context(String key, Map<String, Path> inputs, Path out, Tracker tracker) {
+        return new StageContext(key, inputs, out, tracker, Progress.NONE, RunLog.STDERR);
     }
 }

@@ -21,13 +21,14 @@ final class QuickSpec {
 
     static ExperimentSpec spec() {
         return new ExperimentSpec("t", "", "language-model", 0,
-                new DataSpec("synthetic", "", "", "text", "wikitext-103", "auto", 0, 0, "dataset", 0.05, false,
+                new DataSpec(DataSpec.Source.SYNTHETIC, "", "", "text", DataSpec.Variant.WIKITEXT_103, DataSpec.Format.AUTO,
+                        0, 0, DataSpec.Split.DATASET, 0.05, false,
                         new DataSpec.Preprocess(false, false, false), new DataSpec.Synthetic(16, 4, 2, 0, 10, 4, 0)),
-                new TokenizerSpec("none", "", "truncate", false),
-                new ModelSpec(2, 32, 2, 0, 16, "learned", "none", "none", 0, true, false, true, true, 0.02),
-                new TrainSpec(1e-3, 0.9, 0.999, 1e-8, 0.01, false, false, "constant", 0, 0.1, 0, 8, 10, 1, 0, 1, 0,
-                        "none", 1, 0),
+                new TokenizerSpec(TokenizerSpec.Kind.NONE, "", TokenizerSpec.Packing.TRUNCATE, false),
+                new ModelSpec(2, 32, 2, 0, 16, ModelSpec.Positional.LEARNED, ModelSpec.Norm.NONE, ModelSpec.Mlp.NONE, 0, true, false, true, true, 0.02),
+                new TrainSpec(1e-3, 0.9, 0.999, 1e-8, 0.01, false, false, TrainSpec.Schedule.CONSTANT, 0, 0.1, 0, 8, 10, 1, 0, 1, 0,
+                        TrainSpec.Resume.NONE, 1, 0, ""),
                 new EvaluateSpec(1, 0, 0, 0, 1), new InterpretSpec(true, List.of(), 1, 0, 5, true, 16, 0),
-                new TrackingSpec("none", "", ""), Path.of("t.yaml"), Map.of());
+                new TrackingSpec(TrackingSpec.Backend.NONE, "", ""), Path.of("t.yaml"), Map.of());
     }
 }

@@ -35,10 +35,11 @@ class StageWiringTest {
     void aTrainOutputWithoutModelIsAClearError() throws Exception {
         Path train = Files.createDirectories(tmp.resolve("train"));
         Path tok = EvaluationTest.writeTokenized(tmp.resolve("tok"), 16, 4);
-        for (Stage stage : new Stage[] {new EvaluateStage(), new InterpretStage()}) {
-            StageContext ctx = new StageContext(QuickSpec.spec(), Map.of("train", train, "tokenize", tok),
+        for (Stage<?> stage : new Stage<?>[] {new EvaluateStage(), new InterpretStage()}) {
+            StageContext ctx = new StageContext("test", Map.of("train", train, "tokenize", tok),
                     Files.createDirectories(tmp.resolve(stage.name())), Tracker.NONE, Progress.NONE, RunLog.STDERR);
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> stage.run(ctx));
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> dev.attnlab.pipeline.StageRuns.run(stage, QuickSpec.spec(), key -> ctx));
             assertTrue(e.getMessage().contains("model/") && e.getMessage().contains("re-run the train stage"), e.getMessage());
         }
     }

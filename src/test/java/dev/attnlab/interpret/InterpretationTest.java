@@ -27,7 +27,7 @@ class InterpretationTest {
     /** Runs the whole interpretation of a hand-built model into {@code out}; used by the demo too. */
     static EvaluationTest.RecordingTracker interpret(ReferenceAttentionModel model, Path tok, Path out) throws Exception {
         InterpretSpec spec = new InterpretSpec(true, List.of("3 9 14 3 9 14 3 9", "1 2 3 4 5 6 1 2 3 4 5 6"), 2, 0, 5, true, 7, 0);
-        Interpretation.Settings settings = new Interpretation.Settings("hand-built induction", spec, 8, 1, 1, 0);
+        Interpretation.Settings settings = new Interpretation.Settings(spec, 8, 1, 1, 0);
         EvaluationTest.RecordingTracker tracker = new EvaluationTest.RecordingTracker();
         new Interpretation(model, TokenizedData.open(tok), RunTokenizer.ids(model.cfg().dVocab()), settings,
                 Progress.NONE, RunLog.STDERR).run(out, tracker);

@@ -1,5 +1,7 @@
 package dev.attnlab.interpret;
 
+import dev.attnlab.pipeline.StageRuns;
+
 import dev.attnlab.eval.EvaluationTest;
 import dev.attnlab.eval.RepeatedTokens;
 import dev.attnlab.model.ModelConfig;
@@ -54,7 +56,7 @@ class RealModelIntegrationTest {
                 new InterpretSpec(true, List.of("1 2 3 1 2 3"), 1, 0, 5, true, 16, 0), base.tracking(), base.file(), base.resolved());
         EvaluationTest.RecordingTracker tracker = new EvaluationTest.RecordingTracker();
         Path out = Files.createDirectories(tmp.resolve("interpret"));
-        new InterpretStage().run(new StageContext(spec, Map.of("train", train, "tokenize", tok), out, tracker,
+        StageRuns.run(new InterpretStage(), spec, key -> new StageContext(key, Map.of("train", train, "tokenize", tok), out, tracker,
                 Progress.NONE, RunLog.STDERR));
         assertEquals(2 * 2 * 3, tracker.last.keySet().stream().filter(k -> k.matches("heads/L\\dH\\d/(prev_token|duplicate_token|induction)")).count());
         assertTrue(Files.readString(out.resolve("report.html")).contains("Strongest induction head"));

@@ -1,5 +1,7 @@
 package dev.attnlab.interpret;
 
+import dev.attnlab.spec.ModelSpec;
+
 import dev.attnlab.model.HookedModel;
 import dev.attnlab.model.ModelConfig;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -29,7 +31,7 @@ public final class ReferenceAttentionModel implements HookedModel {
     }
 
     public static ModelConfig config(int nLayers, int dModel, int nHeads, int dHead, int nCtx, int dVocab) {
-        return new ModelConfig(nLayers, dModel, nHeads, dHead, nCtx, dVocab, "learned", "none", "none",
+        return new ModelConfig(nLayers, dModel, nHeads, dHead, nCtx, dVocab, ModelSpec.Positional.LEARNED, ModelSpec.Norm.NONE, ModelSpec.Mlp.NONE,
                 0, true, false, true, true, 0.02);
     }
 

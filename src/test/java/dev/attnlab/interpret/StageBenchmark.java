@@ -77,7 +77,7 @@ public final class StageBenchmark {
         c0 = cpuNanos();
         InterpretSpec spec = new InterpretSpec(true, List.of(), 2, 0, 20, true, 4096, 0);
         Interpretation.Results r = new Interpretation(model, data, RunTokenizer.ids(vocab),
-                new Interpretation.Settings("benchmark", spec, 32, 0, 4, 0), LINES, RunLog.STDERR)
+                new Interpretation.Settings(spec, 32, 0, 4, 0), LINES, RunLog.STDERR)
                 .run(Files.createDirectories(out.resolve("interpret")), Tracker.NONE);
         double interpS = (System.nanoTime() - t0) / 1e9;
         System.out.printf(Locale.ROOT, "interpret %s: %.1f s wall, %.1f s CPU; parts (ms wall) %s%n", label, interpS,

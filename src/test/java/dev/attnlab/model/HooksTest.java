@@ -1,5 +1,7 @@
 package dev.attnlab.model;
 
+import dev.attnlab.spec.ModelSpec;
+
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -14,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.*;
 /** What evaluate and interpret rely on: hook names and shapes, causality, and edits that propagate. */
 class HooksTest {
 
-    static final ModelConfig MLP = new ModelConfig(2, 8, 2, 4, 6, 11, "learned", "pre_layernorm", "gelu", 16,
+    static final ModelConfig MLP = new ModelConfig(2, 8, 2, 4, 6, 11, ModelSpec.Positional.LEARNED, ModelSpec.Norm.PRE_LAYERNORM, ModelSpec.Mlp.GELU, 16,
             true, false, true, true, 0.3);
     static final INDArray TOKENS = Nd4j.createFromArray(new int[][]{{1, 2, 3, 4, 5}, {10, 9, 8, 7, 6}});
 

@@ -1,5 +1,7 @@
 package dev.attnlab.model;
 
+import dev.attnlab.spec.ModelSpec;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
@@ -21,15 +23,15 @@ import static org.junit.jupiter.api.Assertions.*;
 
 class ModelIOTest {
 
-    static ModelConfig cfg(String pos, String norm, String mlp, boolean share) {
-        return new ModelConfig(2, 8, 2, 4, 6, 11, pos, norm, mlp, "none".equals(mlp) ? 0 : 16, true, share, true, true, 0.3);
+    static ModelConfig cfg(ModelSpec.Positional pos, ModelSpec.Norm norm, ModelSpec.Mlp mlp, boolean share) {
+        return new ModelConfig(2, 8, 2, 4, 6, 11, pos, norm, mlp, mlp == ModelSpec.Mlp.NONE ? 0 : 16, true, share, true, true, 0.3);
     }
 
     @Test
     void roundTripKeepsWeightsConfigAndOutputs(@TempDir Path dir) throws Exception {
-        for (ModelConfig c : List.of(cfg("learned", "none", "none", false), cfg("sinusoidal", "pre_layernorm", "gelu", true),
-                cfg("none", "none", "linear", false))) {
-            Path d = dir.resolve(c.positional());
+        for (ModelConfig c : List.of(cfg(ModelSpec.Positional.LEARNED, ModelSpec.Norm.NONE, ModelSpec.Mlp.NONE, false), cfg(ModelSpec.Positional.SINUSOIDAL, ModelSpec.Norm.PRE_LAYERNORM, ModelSpec.Mlp.GELU, true),
+                cfg(ModelSpec.Positional.NONE, ModelSpec.Norm.NONE, ModelSpec.Mlp.LINEAR, false))) {
+            Path d = dir.resolve(c.positional().value());
             Transformer m = Transformer.init(c, DataType.FLOAT, 3);
             ModelIO.save(m, d);
             Transformer back = ModelIO.load(d);
@@ -44,7 +46,7 @@ class ModelIOTest {
 
     @Test
     void fileIsSafetensorsInTransformerLensLayout(@TempDir Path dir) throws Exception {
-        ModelConfig c = cfg("learned", "none", "none", true);
+        ModelConfig c = cfg(ModelSpec.Positional.LEARNED, ModelSpec.Norm.NONE, ModelSpec.Mlp.NONE, true);
         ModelIO.save(Transformer.init(c, DataType.FLOAT, 1), dir);
         byte[] bytes = Files.readAllBytes(dir.resolve(ModelIO.WEIGHTS));
         long headerLen = ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
@@ -75,7 +77,7 @@ class ModelIOTest {
     /** The exported W_Q/b_Q/W_O mean what TransformerLens means by them: recompute the hooks from the state dict. */
     @Test
     void stateDictLayoutReproducesHooks() {
-        ModelConfig c = cfg("learned", "none", "none", false);
+        ModelConfig c = cfg(ModelSpec.Positional.LEARNED, ModelSpec.Norm.NONE, ModelSpec.Mlp.NONE, false);
         Transformer m = Transformer.init(c, DataType.DOUBLE, 5);
         INDArray tokens = Nd4j.createFromArray(new int[][]{{1, 2, 3, 4}});
         Map<String, INDArray> out = m.run(tokens, Set.of("blocks.1.hook_resid_pre", "blocks.1.attn.hook_q",
@@ -115,10 +117,10 @@ class ModelIOTest {
         String out = System.getProperty("attnlab.tlcheck.dir");
         org.junit.jupiter.api.Assumptions.assumeTrue(out != null, "set -Dattnlab.tlcheck.dir to write them");
         Map<String, ModelConfig> cases = new java.util.LinkedHashMap<>();
-        cases.put("default", cfg("learned", "none", "none", false));
-        cases.put("shared", cfg("learned", "none", "none", true));
-        cases.put("ln_gelu_sinusoidal", cfg("sinusoidal", "pre_layernorm", "gelu", false));
-        cases.put("no_pos_no_bias", new ModelConfig(2, 8, 2, 4, 6, 11, "none", "none", "none", 0, true, false, false, false, 0.3));
+        cases.put("default", cfg(ModelSpec.Positional.LEARNED, ModelSpec.Norm.NONE, ModelSpec.Mlp.NONE, false));
+        cases.put("shared", cfg(ModelSpec.Positional.LEARNED, ModelSpec.Norm.NONE, ModelSpec.Mlp.NONE, true));
+        cases.put("ln_gelu_sinusoidal", cfg(ModelSpec.Positional.SINUSOIDAL, ModelSpec.Norm.PRE_LAYERNORM, ModelSpec.Mlp.GELU, false));
+        cases.put("no_pos_no_bias", new ModelConfig(2, 8, 2, 4, 6, 11, ModelSpec.Positional.NONE, ModelSpec.Norm.NONE, ModelSpec.Mlp.NONE, 0, true, false, false, false, 0.3));
         ObjectMapper json = new ObjectMapper();
         int[][] tokens = {{1, 2, 3, 4, 5, 6}, {10, 9, 8, 7, 6, 0}};
         for (Map.Entry<String, ModelConfig> e : cases.entrySet()) {

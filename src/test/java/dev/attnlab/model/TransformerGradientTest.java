@@ -1,5 +1,7 @@
 package dev.attnlab.model;
 
+import dev.attnlab.spec.ModelSpec;
+
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -18,28 +20,28 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class TransformerGradientTest {
 
-    static ModelConfig tiny(String positional, String norm, String mlp, boolean residual, boolean share,
+    static ModelConfig tiny(ModelSpec.Positional positional, ModelSpec.Norm norm, ModelSpec.Mlp mlp, boolean residual, boolean share,
                             boolean attnBias, boolean unembedBias, int layers) {
         // d_head 3 ≠ d_model / n_heads on purpose: the two must not be confused anywhere
-        return new ModelConfig(layers, 6, 2, 3, 5, 7, positional, norm, mlp, "none".equals(mlp) ? 0 : 5,
+        return new ModelConfig(layers, 6, 2, 3, 5, 7, positional, norm, mlp, mlp == ModelSpec.Mlp.NONE ? 0 : 5,
                 residual, share, attnBias, unembedBias, 0.5);
     }
 
     static List<Object[]> architectures() {
         return List.of(
-                new Object[]{"default (learned, no norm, attn-only)", tiny("learned", "none", "none", true, false, true, true, 2)},
-                new Object[]{"sinusoidal positions", tiny("sinusoidal", "none", "none", true, false, true, true, 2)},
-                new Object[]{"no positions", tiny("none", "none", "none", true, false, true, true, 2)},
-                new Object[]{"pre-layernorm", tiny("learned", "pre_layernorm", "none", true, false, true, true, 2)},
-                new Object[]{"linear mlp", tiny("learned", "none", "linear", true, false, true, true, 2)},
-                new Object[]{"gelu mlp", tiny("learned", "none", "gelu", true, false, true, true, 2)},
-                new Object[]{"no residual", tiny("learned", "none", "none", false, false, true, true, 2)},
-                new Object[]{"shared layer weights", tiny("learned", "none", "none", true, true, true, true, 2)},
-                new Object[]{"no attention biases", tiny("learned", "none", "none", true, false, false, true, 2)},
-                new Object[]{"no unembed bias", tiny("learned", "none", "none", true, false, true, false, 2)},
-                new Object[]{"one layer", tiny("learned", "none", "none", true, false, true, true, 1)},
-                new Object[]{"everything non-default", tiny("sinusoidal", "pre_layernorm", "gelu", false, true, false, false, 3)},
-                new Object[]{"layernorm + linear mlp + residual", tiny("learned", "pre_layernorm", "linear", true, false, true, true, 2)});
+                new Object[]{"default (learned, no norm, attn-only)", tiny(ModelSpec.Positional.LEARNED, ModelSpec.Norm.NONE, ModelSpec.Mlp.NONE, true, false, true, true, 2)},
+                new Object[]{"sinusoidal positions", tiny(ModelSpec.Positional.SINUSOIDAL, ModelSpec.Norm.NONE, ModelSpec.Mlp.NONE, true, false, true, true, 2)},
+                new Object[]{"no positions", tiny(ModelSpec.Positional.NONE, ModelSpec.Norm.NONE, ModelSpec.Mlp.NONE, true, false, true, true, 2)},
+                new Object[]{"pre-layernorm", tiny(ModelSpec.Positional.LEARNED, ModelSpec.Norm.PRE_LAYERNORM, ModelSpec.Mlp.NONE, true, false, true, true, 2)},
+                new Object[]{"linear mlp", tiny(ModelSpec.Positional.LEARNED, ModelSpec.Norm.NONE, ModelSpec.Mlp.LINEAR, true, false, true, true, 2)},
+                new Object[]{"gelu mlp", tiny(ModelSpec.Positional.LEARNED, ModelSpec.Norm.NONE, ModelSpec.Mlp.GELU, true, false, true, true, 2)},
+                new Object[]{"no residual", tiny(ModelSpec.Positional.LEARNED, ModelSpec.Norm.NONE, ModelSpec.Mlp.NONE, false, false, true, true, 2)},
+                new Object[]{"shared layer weights", tiny(ModelSpec.Positional.LEARNED, ModelSpec.Norm.NONE, ModelSpec.Mlp.NONE, true, true, true, true, 2)},
+                new Object[]{"no attention biases", tiny(ModelSpec.Positional.LEARNED, ModelSpec.Norm.NONE, ModelSpec.Mlp.NONE, true, false, false, true, 2)},
+                new Object[]{"no unembed bias", tiny(ModelSpec.Positional.LEARNED, ModelSpec.Norm.NONE, ModelSpec.Mlp.NONE, true, false, true, false, 2)},
+                new Object[]{"one layer", tiny(ModelSpec.Positional.LEARNED, ModelSpec.Norm.NONE, ModelSpec.Mlp.NONE, true, false, true, true, 1)},
+                new Object[]{"everything non-default", tiny(ModelSpec.Positional.SINUSOIDAL, ModelSpec.Norm.PRE_LAYERNORM, ModelSpec.Mlp.GELU, false, true, false, false, 3)},
+                new Object[]{"layernorm + linear mlp + residual", tiny(ModelSpec.Positional.LEARNED, ModelSpec.Norm.PRE_LAYERNORM, ModelSpec.Mlp.LINEAR, true, false, true, true, 2)});
     }
 
     @ParameterizedTest(name = "{0}")
@@ -55,7 +57,7 @@ class TransformerGradientTest {
         // (Kernels.causalGemm); at t = 4 every band count from 2 to one row per band is exercised
         System.setProperty("attnlab.bands", String.valueOf(bands));
         try {
-            assertGradientsMatch(bands + " bands", tiny("learned", "pre_layernorm", "none", true, false, true, true, 2));
+            assertGradientsMatch(bands + " bands", tiny(ModelSpec.Positional.LEARNED, ModelSpec.Norm.PRE_LAYERNORM, ModelSpec.Mlp.NONE, true, false, true, true, 2));
         } finally {
             System.clearProperty("attnlab.bands");
         }

@@ -33,7 +33,8 @@ class CacheKeysTest {
 
     private static Map<String, String> keys(Map<String, Integer> versions, String... sets) {
         ExperimentSpec spec = SpecLoader.load(SPEC, List.of(sets));
-        return CacheKeys.compute(spec, PIPELINE.stages(), versions);
+        List<FakeStage> stages = PIPELINE.stageNames().stream().map(n -> new FakeStage(n, versions.get(n))).toList();
+        return RunPlan.of(spec, PIPELINE, StageRegistry.of(stages), null).keys();
     }
 
     /** Which stages' keys differ between two key maps. */
@@ -86,11 +87,10 @@ class CacheKeysTest {
 
     @Test
     void inputsArePartOfTheKey() {
-        ExperimentSpec spec = SpecLoader.load(SPEC);
-        PipelineDefinition.StageNode train = PIPELINE.stage("train");
-        String a = CacheKeys.key(spec, train, 1, Map.of("tokenize", "k1"));
-        String b = CacheKeys.key(spec, train, 1, Map.of("tokenize", "k2"));
+        Record params = new dev.attnlab.train.TrainStage().params(SpecLoader.load(SPEC));
+        String a = StageKey.of("train", 1, params, Map.of("tokenize", "k1")).key();
+        String b = StageKey.of("train", 1, params, Map.of("tokenize", "k2")).key();
         assertNotEquals(a, b);
-        assertEquals(a, CacheKeys.key(spec, train, 1, Map.of("tokenize", "k1")));
+        assertEquals(a, StageKey.of("train", 1, params, Map.of("tokenize", "k1")).key());
     }
 }

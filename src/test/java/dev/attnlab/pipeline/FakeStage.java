@@ -1,17 +1,27 @@
 package dev.attnlab.pipeline;
 
+import dev.attnlab.data.IngestStage;
+import dev.attnlab.eval.EvaluateStage;
+import dev.attnlab.interpret.InterpretStage;
 import dev.attnlab.spec.CanonicalJson;
+import dev.attnlab.spec.ExperimentSpec;
+import dev.attnlab.tokenize.TokenizeStage;
+import dev.attnlab.train.TrainStage;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A test stage: writes {@code out.txt} (its name, the sections of the spec it sees and its inputs'
- * out.txt), logs a metric at three steps and the file as an artifact. Counts its runs and can be
+ * A test stage: takes the params of the real stage of the same name (so its keys behave as the real
+ * pipeline's), writes {@code out.txt} (its name, its params and its inputs' out.txt), logs a metric at three steps and the file as an artifact. Counts its runs and can be
  * told to fail halfway (after writing part of its output).
  */
-public final class FakeStage implements Stage {
+public final class FakeStage implements Stage<Record> {
+
+    private static final Map<String, Stage<?>> REAL = Map.of("ingest", new IngestStage(), "tokenize", new TokenizeStage(),
+            "train", new TrainStage(), "evaluate", new EvaluateStage(), "interpret", new InterpretStage());
 
     private final String name;
     private final int version;
@@ -37,13 +47,24 @@ public final class FakeStage implements Stage {
     @Override public int version() { return version; }
 
     @Override
-    public void run(StageContext ctx) throws Exception {
+    public Record params(ExperimentSpec spec) {
+        Stage<?> real = REAL.get(name);
+        return real == null ? new StageParams.None() : real.params(spec);
+    }
+
+    @Override
+    public String initFrom(Record params) {
+        return params instanceof TrainStage.Params p ? p.train().initFrom() : "";
+    }
+
+    @Override
+    public void run(Record params, StageContext ctx) throws Exception {
         runs.incrementAndGet();
         Path attempts = ctx.stateDir().resolve("attempts");
         attemptsSeen = (Files.exists(attempts) ? Integer.parseInt(Files.readString(attempts)) : 0) + 1;
         Files.writeString(attempts, Integer.toString(attemptsSeen));
         StringBuilder content = new StringBuilder(name).append('\n')
-                .append(CanonicalJson.write(ctx.spec().resolved())).append('\n');
+                .append(CanonicalJson.write(StageParams.tree(params))).append('\n');
         for (var in : ctx.inputs().entrySet()) {
             content.append(in.getKey()).append(": ").append(Files.readString(in.getValue().resolve("out.txt")));
         }

@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class StageCacheTest {
 
-    private static final String KEY = "a".repeat(64);
+    private static final StageKey MATERIAL = new StageKey("s", 1, java.util.Map.of("x", 1L), java.util.Map.of());
+    private static final String KEY = MATERIAL.key();
     private static final StageRecord RECORD = new StageRecord(Map.of("p", "1"), Map.of(),
             List.of(new StageRecord.Metric("m", Double.NaN, 3)), List.of(new StageRecord.Artifact("f.txt", "s")));
 
@@ -30,7 +31,7 @@ class StageCacheTest {
     };
 
     private StageCache.Entry publish(StageCache cache, String content) throws Exception {
-        StageCache.Pending p = cache.begin("s", KEY, 1);
+        StageCache.Pending p = cache.begin(MATERIAL);
         Files.writeString(p.outputDir().resolve("f.txt"), content);
         return p.commit(RECORD, false);
     }
@@ -99,13 +100,13 @@ class StageCacheTest {
     @Test
     void aValidEntryPublishedConcurrentlyIsKeptUnlessReplacing() throws Exception {
         StageCache cache = new StageCache(root, log);
-        StageCache.Pending late = cache.begin("s", KEY, 1);
+        StageCache.Pending late = cache.begin(MATERIAL);
         Files.writeString(late.outputDir().resolve("f.txt"), "late");
         publish(cache, "first");
         late.commit(RECORD, false);
         assertEquals("first", Files.readString(cache.lookup("s", KEY).orElseThrow().outputDir().resolve("f.txt")));
 
-        StageCache.Pending forced = cache.begin("s", KEY, 1);
+        StageCache.Pending forced = cache.begin(MATERIAL);
         Files.writeString(forced.outputDir().resolve("f.txt"), "forced");
         forced.commit(RECORD, true);
         assertEquals("forced", Files.readString(cache.lookup("s", KEY).orElseThrow().outputDir().resolve("f.txt")));
@@ -115,7 +116,7 @@ class StageCacheTest {
     void orphanTempDirsOfDeadProcessesAreRemovedLiveOnesKept() throws Exception {
         StageCache cache = new StageCache(root, log);
         Path dead = Files.createDirectories(root.resolve("tmp/s-aaaaaaaaaaaa.999999999.0000"));
-        StageCache.Pending live = cache.begin("s", KEY, 1);
+        StageCache.Pending live = cache.begin(MATERIAL);
         cache.removeOrphans();
         assertFalse(Files.exists(dead));
         assertTrue(Files.isDirectory(live.outputDir()), "a running stage's directory is not touched");

@@ -47,8 +47,8 @@ class SpecLoaderTest {
     void quickstartSpecsLoadWithDefaultsFilledIn() {
         ExperimentSpec s = SpecLoader.load(Path.of("experiments/induction-2l.yaml"));
         assertEquals("induction-2l", s.name());
-        assertEquals("synthetic", s.data().source());
-        assertEquals("none", s.tokenizer().kind());
+        assertEquals("synthetic", s.data().source().value());
+        assertEquals("none", s.tokenizer().kind().value());
         assertEquals(2, s.model().nLayers());
         assertEquals(0.9, s.train().beta1()); // not in the file: the default
         assertEquals(List.of(), s.interpret().prompts());
@@ -237,7 +237,7 @@ class SpecLoaderTest {
         assertEquals(32, s.model().dModel());
         assertEquals(4, s.model().nHeads());
         assertEquals(List.of("c"), s.interpret().prompts()); // lists replace, they do not concatenate
-        assertEquals("synthetic", s.data().source());
+        assertEquals("synthetic", s.data().source().value());
         assertEquals(3, SpecLoader.sourceFiles(child).size());
     }
 

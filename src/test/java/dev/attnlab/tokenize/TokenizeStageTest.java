@@ -1,5 +1,7 @@
 package dev.attnlab.tokenize;
 
+import dev.attnlab.pipeline.StageRuns;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attnlab.data.DataException;
@@ -9,6 +11,7 @@ import dev.attnlab.data.Specs;
 import dev.attnlab.pipeline.Stage;
 import dev.attnlab.spec.DataSpec;
 import dev.attnlab.spec.ExperimentSpec;
+import dev.attnlab.spec.SpecChoice;
 import dev.attnlab.spec.TokenizerSpec;
 import dev.attnlab.tracking.Tracker;
 import org.junit.jupiter.api.Test;
@@ -52,8 +55,8 @@ class TokenizeStageTest {
             @Override public void flush() { }
             @Override public void close() { }
         };
-        stage("ingest").run(Specs.context(spec, Map.of(), ing, rec));
-        stage("tokenize").run(Specs.context(spec, Map.of("ingest", ing), tok, rec));
+        StageRuns.run(stage("ingest"), spec, key -> Specs.context(key, Map.of(), ing, rec));
+        StageRuns.run(stage("tokenize"), spec, key -> Specs.context(key, Map.of("ingest", ing), tok, rec));
         return tok;
     }
 
@@ -121,7 +124,7 @@ class TokenizeStageTest {
         b.path = tmp.resolve("docs.txt").toString();
         b.dir = shared.toString();
         b.download = false;
-        ExperimentSpec spec = Specs.experiment(b.build(), new TokenizerSpec("bert-base-uncased", "", "truncate", true), 0);
+        ExperimentSpec spec = Specs.experiment(b.build(), new TokenizerSpec(SpecChoice.of(TokenizerSpec.Kind.class, "bert-base-uncased"), "", TokenizerSpec.Packing.TRUNCATE, true), 0);
         TokenizedData td = TokenizedData.open(runBoth(spec, new HashMap<>()));
         assertEquals(30522, td.vocabSize());
         assertEquals(0, td.padId());
@@ -150,7 +153,7 @@ class TokenizeStageTest {
     void mismatchedKindAndSourceIsAClearError() throws Exception {
         Specs.Data b = new Specs.Data("synthetic");
         DataException e = assertThrows(DataException.class,
-                () -> runBoth(Specs.experiment(b.build(), new TokenizerSpec("gpt2", tmp.toString(), "concat", false), 0), new HashMap<>()));
+                () -> runBoth(Specs.experiment(b.build(), new TokenizerSpec(SpecChoice.of(TokenizerSpec.Kind.class, "gpt2"), tmp.toString(), TokenizerSpec.Packing.CONCAT, false), 0), new HashMap<>()));
         assertTrue(e.getMessage().contains("tokenizer.kind: gpt2") && e.getMessage().contains("use tokenizer.kind: none"),
                 e.getMessage());
         Files.writeString(tmp.resolve("t.txt"), "a\nb\nc\nd\ne\nf\ng\nh\n");
@@ -184,13 +187,13 @@ class TokenizeStageTest {
         DataSpec.Synthetic syn = new DataSpec.Synthetic(1000, 4, 2, 0, 2, 0, 0);
         Path out = Files.createDirectories(tmp.resolve("bad-out"));
         DataException e = assertThrows(DataException.class, () -> TokenizeStage.tokenize(in, out,
-                Specs.tokenizer("none", "concat"), syn, null, dev.attnlab.pipeline.Progress.NONE));
+                Specs.tokenizer("none", "concat"), syn.vocab(), null, dev.attnlab.pipeline.Progress.NONE));
         assertTrue(e.getMessage().contains("train.jsonl document 2") && e.getMessage().contains("1000"), e.getMessage());
         Files.writeString(in.resolve("manifest.json"), "{\"source\": \"text\", \"kind\": \"text\", \"counts\": {}}");
         Files.writeString(in.resolve("train.jsonl"), "{\"text\": \"fine\"}\n{\"body\": \"no text field\"}\n");
         Tokenizer tok = Gpt2Tokenizer.load(SharedData.dir().resolve("gpt2"));
         e = assertThrows(DataException.class, () -> TokenizeStage.tokenize(in, out,
-                Specs.tokenizer("gpt2", "concat"), syn, tok, dev.attnlab.pipeline.Progress.NONE));
+                Specs.tokenizer("gpt2", "concat"), syn.vocab(), tok, dev.attnlab.pipeline.Progress.NONE));
         assertTrue(e.getMessage().contains("train.jsonl document 2: no 'text' string"), e.getMessage());
     }
 

@@ -1,5 +1,7 @@
 package dev.attnlab.train;
 
+import dev.attnlab.spec.TrainSpec;
+
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -60,12 +62,12 @@ class AdamWTest {
 
     @Test
     void warmupCosineSchedule() {
-        LrSchedule s = new LrSchedule("warmup_cosine", 1.0, 10, 0.1, 110);
+        LrSchedule s = new LrSchedule(TrainSpec.Schedule.WARMUP_COSINE, 1.0, 10, 0.1, 110);
         assertEquals(0.1, s.at(0), 1e-12);
         assertEquals(1.0, s.at(9), 1e-12);
         assertEquals(1.0, s.at(10), 1e-12);
         assertEquals(0.55, s.at(60), 1e-12);
         assertEquals(0.1, s.at(110), 1e-12);
-        assertEquals(0.3, new LrSchedule("constant", 0.3, 10, 0.1, 110).at(5), 0.0);
+        assertEquals(0.3, new LrSchedule(TrainSpec.Schedule.CONSTANT, 0.3, 10, 0.1, 110).at(5), 0.0);
     }
 }

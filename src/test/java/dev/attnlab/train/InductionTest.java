@@ -1,5 +1,7 @@
 package dev.attnlab.train;
 
+import dev.attnlab.spec.ModelSpec;
+
 import dev.attnlab.model.ModelConfig;
 import dev.attnlab.pipeline.Progress;
 import dev.attnlab.pipeline.RunLog;
@@ -22,12 +24,12 @@ class InductionTest {
     static final int VOCAB = 64, ROW = 38, STEPS = 4000;
 
     static TrainSpec spec(long steps) {
-        return new TrainSpec(1e-2, 0.9, 0.98, 1e-8, 0.0, false, false, "constant", 0, 0.1, 1.0,
-                32, steps, 1.0, 0, 0, 0, "none", 1, 0);
+        return new TrainSpec(1e-2, 0.9, 0.98, 1e-8, 0.0, false, false, TrainSpec.Schedule.CONSTANT, 0, 0.1, 1.0,
+                32, steps, 1.0, 0, 0, 0, TrainSpec.Resume.NONE, 1, 0, "");
     }
 
     static ModelConfig model(int layers) {
-        return new ModelConfig(layers, 32, 2, 16, ROW - 1, VOCAB + 1, "learned", "none", "none", 0,
+        return new ModelConfig(layers, 32, 2, 16, ROW - 1, VOCAB + 1, ModelSpec.Positional.LEARNED, ModelSpec.Norm.NONE, ModelSpec.Mlp.NONE, 0,
                 true, false, true, true, 0.02);
     }
 

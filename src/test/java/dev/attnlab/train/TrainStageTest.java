@@ -1,5 +1,7 @@
 package dev.attnlab.train;
 
+import dev.attnlab.pipeline.StageRuns;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attnlab.model.ModelIO;
@@ -10,6 +12,7 @@ import dev.attnlab.pipeline.StageContext;
 import dev.attnlab.spec.ExperimentSpec;
 import dev.attnlab.spec.InterpretSpec;
 import dev.attnlab.spec.ModelSpec;
+import dev.attnlab.spec.SpecChoice;
 import dev.attnlab.spec.TrainSpec;
 import dev.attnlab.tokenize.TokenShardWriter;
 import dev.attnlab.tracking.Tracker;
@@ -51,9 +54,9 @@ class TrainStageTest {
     }
 
     static ExperimentSpec spec(String resume, int interpretEvery) {
-        ModelSpec m = new ModelSpec(1, 16, 2, 0, 12, "learned", "none", "none", 0, true, false, true, true, 0.02);
-        TrainSpec t = new TrainSpec(1e-3, 0.9, 0.999, 1e-8, 0.01, false, false, "warmup_cosine", 3, 0.1, 1.0,
-                4, 12, 1.0, 5, 2, 5, resume, 1, 0);
+        ModelSpec m = new ModelSpec(1, 16, 2, 0, 12, ModelSpec.Positional.LEARNED, ModelSpec.Norm.NONE, ModelSpec.Mlp.NONE, 0, true, false, true, true, 0.02);
+        TrainSpec t = new TrainSpec(1e-3, 0.9, 0.999, 1e-8, 0.01, false, false, TrainSpec.Schedule.WARMUP_COSINE, 3, 0.1, 1.0,
+                4, 12, 1.0, 5, 2, 5, SpecChoice.of(TrainSpec.Resume.class, resume), 1, 0, "");
         InterpretSpec interpret = new InterpretSpec(true, List.of(), 2, interpretEvery, 20, true, 4096, 0);
         return new ExperimentSpec("t", "", "language-model", 5, null, null, m, t, null, interpret, null, null, Map.of());
     }
@@ -74,7 +77,7 @@ class TrainStageTest {
         Recording rec = new Recording();
         Path out = tmp.resolve("out1");
         Files.createDirectories(out);
-        new TrainStage().run(new StageContext(spec("none"), Map.of("tokenize", tok), out, rec, Progress.NONE,
+        StageRuns.run(new TrainStage(), spec("none"), key -> new StageContext(key, Map.of("tokenize", tok), out, rec, Progress.NONE,
                 RunLog.STDERR, tmp.resolve("state")));
 
         Transformer m = ModelIO.load(out.resolve("model"));
@@ -94,7 +97,7 @@ class TrainStageTest {
         Path out2 = tmp.resolve("out2");
         Files.createDirectories(out2);
         Recording rec2 = new Recording();
-        new TrainStage().run(new StageContext(spec("latest"), Map.of("tokenize", tok), out2, rec2, Progress.NONE,
+        StageRuns.run(new TrainStage(), spec("latest"), key -> new StageContext(key, Map.of("tokenize", tok), out2, rec2, Progress.NONE,
                 RunLog.STDERR, tmp.resolve("state")));
         assertEquals(12, new ObjectMapper().readTree(out2.resolve("training.json").toFile()).path("resumed_from_step").asLong());
         // it replays the whole curve from the journal beside the checkpoints, each point once
@@ -108,7 +111,7 @@ class TrainStageTest {
         Path tok = tokenized(tmp.resolve("tokenize"));
         Recording probed = new Recording();
         Path out = Files.createDirectories(tmp.resolve("probed"));
-        new TrainStage().run(new StageContext(spec("none", 4), Map.of("tokenize", tok), out, probed, Progress.NONE,
+        StageRuns.run(new TrainStage(), spec("none", 4), key -> new StageContext(key, Map.of("tokenize", tok), out, probed, Progress.NONE,
                 RunLog.STDERR, null));
         for (long step : new long[] {0, 4, 8, 12}) {
             for (String head : List.of("L0H0", "L0H1")) {
@@ -128,7 +131,7 @@ class TrainStageTest {
         // probing only looks: the same training without it ends with identical weights
         Path plain = Files.createDirectories(tmp.resolve("plain"));
         Recording rec = new Recording();
-        new TrainStage().run(new StageContext(spec("none", 0), Map.of("tokenize", tok), plain, rec, Progress.NONE,
+        StageRuns.run(new TrainStage(), spec("none", 0), key -> new StageContext(key, Map.of("tokenize", tok), plain, rec, Progress.NONE,
                 RunLog.STDERR, null));
         assertFalse(rec.metrics.stream().anyMatch(k -> k.startsWith("heads/")));
         assertFalse(Files.exists(plain.resolve("head_scores_by_step.csv")));
@@ -141,7 +144,7 @@ class TrainStageTest {
         Path tok = tokenized(tmp.resolve("tokenize"));
         Path whole = Files.createDirectories(tmp.resolve("whole"));
         Recording wholeRec = new Recording();
-        new TrainStage().run(new StageContext(spec("latest", 4), Map.of("tokenize", tok), whole, wholeRec,
+        StageRuns.run(new TrainStage(), spec("latest", 4), key -> new StageContext(key, Map.of("tokenize", tok), whole, wholeRec,
                 Progress.NONE, RunLog.STDERR, tmp.resolve("state-whole")));
 
         // killed after step 9: checkpoints at 5 (every 5), probes at 0, 4 and 8 already journaled
@@ -152,11 +155,11 @@ class TrainStageTest {
                 super.logMetric(key, value, step);
             }
         };
-        assertThrows(IllegalStateException.class, () -> new TrainStage().run(new StageContext(spec("latest", 4),
+        assertThrows(IllegalStateException.class, () -> StageRuns.run(new TrainStage(), spec("latest", 4), key -> new StageContext(key,
                 Map.of("tokenize", tok), killed, dies, Progress.NONE, RunLog.STDERR, tmp.resolve("state"))));
         Path resumed = Files.createDirectories(tmp.resolve("resumed"));
         Recording rec = new Recording();
-        new TrainStage().run(new StageContext(spec("latest", 4), Map.of("tokenize", tok), resumed, rec,
+        StageRuns.run(new TrainStage(), spec("latest", 4), key -> new StageContext(key, Map.of("tokenize", tok), resumed, rec,
                 Progress.NONE, RunLog.STDERR, tmp.resolve("state")));
         assertEquals(5, new ObjectMapper().readTree(resumed.resolve("training.json").toFile()).path("resumed_from_step").asLong());
         // the run shows every metric of the whole training once: steps up to the checkpoint (5) replayed from
@@ -170,7 +173,7 @@ class TrainStageTest {
 
     @Test
     void missingTokenizeOutputIsAClearError(@TempDir Path tmp) {
-        var e = assertThrows(java.io.IOException.class, () -> new TrainStage().run(new StageContext(spec("none"),
+        var e = assertThrows(java.io.IOException.class, () -> StageRuns.run(new TrainStage(), spec("none"), key -> new StageContext(key,
                 Map.of("tokenize", tmp), tmp.resolve("out"), Tracker.NONE, Progress.NONE, RunLog.STDERR)));
         assertTrue(e.getMessage().contains("manifest.json"), e.getMessage());
     }

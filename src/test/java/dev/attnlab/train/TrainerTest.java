@@ -1,9 +1,12 @@
 package dev.attnlab.train;
 
+import dev.attnlab.spec.ModelSpec;
+
 import dev.attnlab.model.ModelConfig;
 import dev.attnlab.model.Transformer;
 import dev.attnlab.pipeline.Progress;
 import dev.attnlab.pipeline.RunLog;
+import dev.attnlab.spec.SpecChoice;
 import dev.attnlab.spec.TrainSpec;
 import dev.attnlab.tracking.Tracker;
 import org.junit.jupiter.api.Test;
@@ -22,12 +25,12 @@ import static org.junit.jupiter.api.Assertions.*;
 
 class TrainerTest {
 
-    static final ModelConfig MODEL = new ModelConfig(2, 32, 4, 8, 16, 50, "learned", "none", "none", 0,
+    static final ModelConfig MODEL = new ModelConfig(2, 32, 4, 8, 16, 50, ModelSpec.Positional.LEARNED, ModelSpec.Norm.NONE, ModelSpec.Mlp.NONE, 0,
             true, false, true, true, 0.02);
 
     static TrainSpec spec(long steps, int checkpointEvery, String resume, String schedule, double clip) {
-        return new TrainSpec(3e-3, 0.9, 0.999, 1e-8, 0.01, false, false, schedule, 5, 0.1, clip,
-                8, steps, 1.0, 10, 2, checkpointEvery, resume, 1, 0);
+        return new TrainSpec(3e-3, 0.9, 0.999, 1e-8, 0.01, false, false, SpecChoice.of(TrainSpec.Schedule.class, schedule),
+                5, 0.1, clip, 8, steps, 1.0, 10, 2, checkpointEvery, SpecChoice.of(TrainSpec.Resume.class, resume), 1, 0, "");
     }
 
     static Rows randomRows(int n, int len, long seed) {
@@ -117,8 +120,8 @@ class TrainerTest {
     @Test
     void resumeRefusesACheckpointOfAnotherConfiguration(@TempDir Path dir) throws Exception {
         trainer(spec(10, 5, "none", "constant", 0), dir, Tracker.NONE).run();
-        TrainSpec other = new TrainSpec(1e-2, 0.9, 0.999, 1e-8, 0.01, false, false, "constant", 5, 0.1, 0,
-                8, 10, 1.0, 10, 2, 5, "latest", 1, 0);
+        TrainSpec other = new TrainSpec(1e-2, 0.9, 0.999, 1e-8, 0.01, false, false, TrainSpec.Schedule.CONSTANT, 5, 0.1, 0,
+                8, 10, 1.0, 10, 2, 5, TrainSpec.Resume.LATEST, 1, 0, "");
         var e = assertThrows(java.io.IOException.class, () -> trainer(other, dir, Tracker.NONE).run());
         assertTrue(e.getMessage().contains("train.resume: none"), e.getMessage());
     }
@@ -153,8 +156,8 @@ class TrainerTest {
         int[][] rows = new int[100][];
         for (int i = 0; i < rows.length; i++) rows[i] = patterns[i % 5].clone();
         Recorder rec = new Recorder(-1);
-        TrainSpec fast = new TrainSpec(1e-2, 0.9, 0.999, 1e-8, 0.0, false, false, "constant", 0, 0.1, 1.0,
-                8, 60, 1.0, 10, 2, 0, "none", 1, 0);
+        TrainSpec fast = new TrainSpec(1e-2, 0.9, 0.999, 1e-8, 0.0, false, false, TrainSpec.Schedule.CONSTANT, 0, 0.1, 1.0,
+                8, 60, 1.0, 10, 2, 0, TrainSpec.Resume.NONE, 1, 0, "");
         Trainer t = new Trainer(MODEL, fast, 1, -1, Rows.of(rows), Rows.of(rows),
                 new Checkpoints(dir), null, rec, Progress.NONE, RunLog.STDERR);
         Trainer.Summary s = t.run();
@@ -171,8 +174,8 @@ class TrainerTest {
      * puts the weights near float's limit and the logits overflow. Returns the error it stops with.
      */
     private static IllegalStateException divergingRun(Path dir, int evalEvery, Recorder rec) {
-        TrainSpec wild = new TrainSpec(1e35, 0.9, 0.999, 1e-8, 0.0, false, false, "constant", 0, 0.1, 0.0,
-                8, 60, 1.0, evalEvery, 2, 0, "none", 1, 0);
+        TrainSpec wild = new TrainSpec(1e35, 0.9, 0.999, 1e-8, 0.0, false, false, TrainSpec.Schedule.CONSTANT, 0, 0.1, 0.0,
+                8, 60, 1.0, evalEvery, 2, 0, TrainSpec.Resume.NONE, 1, 0, "");
         return assertThrows(IllegalStateException.class, () -> trainer(wild, dir, rec).run());
     }
 

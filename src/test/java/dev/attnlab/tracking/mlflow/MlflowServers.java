@@ -55,7 +55,7 @@ final class MlflowServers {
 
     static ExperimentSpec spec(String name, String experiment, Path file, Map<String, Object> resolved) {
         return new ExperimentSpec(name, "", "language-model", 0, null, null, null, null, null, null,
-                new TrackingSpec("mlflow", experiment, ""), file, resolved);
+                new TrackingSpec(TrackingSpec.Backend.MLFLOW, experiment, ""), file, resolved);
     }
 
     static int freePort() throws IOException {

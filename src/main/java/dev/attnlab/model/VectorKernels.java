@@ -8,8 +8,8 @@ import jdk.incubator.vector.VectorSpecies;
 import java.nio.FloatBuffer;
 
 /**
- * Float32 kernels on the JDK's vector API: its EXP runs on Intel's SVML (about 10× faster than
- * Math.exp in a loop, measured). Used by {@link Kernels} only when the JVM runs with
+ * Float32 kernels on the JDK's vector API, with their own vectorised {@link #exp(FloatVector)}
+ * (deterministic, unlike the API's EXP: see {@link #expInPlace}). Used by {@link Kernels} only when the JVM runs with
  * {@code --add-modules jdk.incubator.vector}; otherwise Kernels' scalar loops run. Data is moved
  * between ND4J's native buffers and heap scratch arrays with bulk copies.
  */

@@ -65,20 +65,26 @@ public final class Kernels {
 
     public static int threads() { return threads; }
 
-    /** body(from, to) over [0, n), in parallel chunks when the work is large enough; partial results summed. */
-    private static double parallel(long n, long elementsPerItem, RangeSum body) {
-        return parallel(n, elementsPerItem, PARALLEL_MIN_ELEMENTS, body);
+    /** body(from, to) over [0, n), in parallel chunks when the work is large enough. */
+    private static void parallel(long n, long elementsPerItem, Range body) {
+        parallel(n, elementsPerItem, PARALLEL_MIN_ELEMENTS, body);
     }
 
     /**
      * As above, run on one thread when n · elementsPerItem is below minTotal. Otherwise [0, n) is
      * cut into 4 chunks per thread that the calling thread and threads − 1 pool threads take in
-     * turn, so a helper that wakes late costs a chunk, not half the work. Chunk results are summed
-     * in chunk order: the same inputs give the same sum whichever thread did which chunk.
+     * turn, so a helper that wakes late costs a chunk, not half the work. Which thread takes which
+     * chunk varies with timing, the chunks do not (they depend on n and the thread count only), and
+     * every body writes only its own items: the result never depends on timing. Nothing is summed
+     * across chunks here: a reduction stores one partial per fixed block of items and adds them in
+     * block order ({@link #sumInOrder}), so its result does not depend on the thread count either.
      */
-    private static double parallel(long n, long elementsPerItem, long minTotal, RangeSum body) {
+    private static void parallel(long n, long elementsPerItem, long minTotal, Range body) {
         int t = threads;
-        if (t <= 1 || n < 2 || n * elementsPerItem < minTotal) return body.apply(0, n);
+        if (t <= 1 || n < 2 || n * elementsPerItem < minTotal) {
+            body.apply(0, n);
+            return;
+        }
         ForkJoinPool p = pool;
         if (p == null || p.getParallelism() != t - 1) {
             synchronized (Kernels.class) {
@@ -87,11 +93,10 @@ public final class Kernels {
             }
         }
         int chunks = (int) Math.min(n, 4L * t);
-        double[] sums = new double[chunks];
         java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
         Runnable work = () -> {
             for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
-                sums[c] = body.apply(n * c / chunks, n * (c + 1) / chunks);
+                body.apply(n * c / chunks, n * (c + 1) / chunks);
             }
         };
         java.util.List<java.util.concurrent.ForkJoinTask<?>> helpers = new java.util.ArrayList<>(t - 1);
@@ -101,14 +106,18 @@ public final class Kernels {
         } finally {
             for (java.util.concurrent.ForkJoinTask<?> h : helpers) h.join();   // never leave a helper writing
         }
-        double total = 0;
-        for (double v : sums) total += v;
-        return total;
     }
 
     @FunctionalInterface
-    private interface RangeSum {
-        double apply(long from, long to);
+    private interface Range {
+        void apply(long from, long to);
+    }
+
+    /** Σ parts[i] in index order. */
+    private static double sumInOrder(double[] parts) {
+        double total = 0;
+        for (double v : parts) total += v;
+        return total;
     }
 
     // ------------------------------------------------------------------ GEMM
@@ -185,7 +194,6 @@ public final class Kernels {
                 blas(c.dataType(), ta, tb, m, len, k, alpha, fa, 0, lda, fb, tb ? (long) lo * ldb : lo, ldb,
                         beta, c, lo, n);
             }
-            return 0;
         });
     }
 
@@ -315,7 +323,6 @@ public final class Kernels {
                         b.buf, b.offset + i * b.strideB + j * b.strideH, b.ld,
                         beta, c.buf, c.offset + i * c.strideB + j * c.strideH, c.ld);
             }
-            return 0;
         });
     }
 
@@ -350,7 +357,6 @@ public final class Kernels {
             long xo = x.offset(), oo = out.offset();
             parallel(rows, cols, (from, to) -> {
                 VectorKernels.softmaxRows(in, xo, o, oo, cols, from, to, causal);
-                return 0;
             });
         } else if (x.dataType() == DataType.FLOAT) {
             FloatBuffer in = x.data().asNioFloat(), o = out.data().asNioFloat();
@@ -405,7 +411,7 @@ public final class Kernels {
         parallel(n, v, (from, to) -> {
             if (VECTOR) {
                 VectorKernels.tokenNll(z, off, v, targets, padId, nll, argMax, (int) from, (int) to);
-                return 0;
+                return;
             }
             for (int i = (int) from; i < to; i++) {
                 int a = (int) (off + (long) i * v), best = 0;
@@ -425,7 +431,6 @@ public final class Kernels {
                 for (int j = 0; j < v; j++) sum += Math.exp(z.get(a + j) - max);
                 nll[i] = (float) (Math.log(sum) - (z.get(a + targets[i]) - max));
             }
-            return 0;
         });
     }
 
@@ -444,7 +449,7 @@ public final class Kernels {
         parallel(rows, cols, (from, to) -> {
             if (VECTOR) {
                 VectorKernels.rowMaxArgMax(b, off, cols, from, to, max, argMax, at);
-                return 0;
+                return;
             }
             for (long r = from; r < to; r++) {
                 int base = (int) (off + r * cols), best = 0;
@@ -459,7 +464,6 @@ public final class Kernels {
                 max[at + (int) r] = v;
                 argMax[at + (int) r] = best;
             }
-            return 0;
         });
     }
 
@@ -499,7 +503,6 @@ public final class Kernels {
             FloatBuffer p = pattern.data().asNioFloat(), g = dPattern.data().asNioFloat();
             parallel(rows, cols, (from, to) -> {
                 VectorKernels.softmaxBackward(p, po, g, go, cols, from, to, (float) scale, causal);
-                return 0;
             });
         } else if (dPattern.dataType() == DataType.FLOAT) {
             FloatBuffer p = pattern.data().asNioFloat(), g = dPattern.data().asNioFloat();
@@ -537,8 +540,10 @@ public final class Kernels {
         long off = logits.offset();
         if (logits.dataType() == DataType.FLOAT && VECTOR) {
             FloatBuffer z = logits.data().asNioFloat();
-            total = parallel(n, v, (from, to) ->
-                    VectorKernels.crossEntropyRows(z, off, v, targets, padId, scale, grad, (int) from, (int) to));
+            double[] rowLoss = new double[n];
+            parallel(n, v, (from, to) ->
+                    VectorKernels.crossEntropyRows(z, off, v, targets, padId, scale, grad, (int) from, (int) to, rowLoss));
+            total = sumInOrder(rowLoss);
         } else if (logits.dataType() == DataType.FLOAT) {
             FloatBuffer z = logits.data().asNioFloat();
             for (int i = 0; i < n; i++) {
@@ -637,6 +642,9 @@ public final class Kernels {
 
     // ------------------------------------------------------------------ optimizer
 
+    /** Elements per partial sum of {@link #sumSquares}: the blocks, not the threads, fix the order of the additions. */
+    private static final long SUM_BLOCK = 65536;
+
     /** Σ x² over a contiguous array. */
     public static double sumSquares(INDArray x) {
         x = contiguous(x);
@@ -644,8 +652,13 @@ public final class Kernels {
         double s = 0;
         if (x.dataType() == DataType.FLOAT && VECTOR) {
             FloatBuffer b = x.data().asNioFloat();
-            s = parallel((n + 65535) / 65536, 65536, (from, to) ->
-                    VectorKernels.sumSquares(b, o + from * 65536, Math.min(n, to * 65536) - from * 65536));
+            double[] blockSums = new double[(int) ((n + SUM_BLOCK - 1) / SUM_BLOCK)];
+            parallel(blockSums.length, SUM_BLOCK, (from, to) -> {
+                for (long k = from; k < to; k++) {
+                    blockSums[(int) k] = VectorKernels.sumSquares(b, o + k * SUM_BLOCK, Math.min(n, (k + 1) * SUM_BLOCK) - k * SUM_BLOCK);
+                }
+            });
+            s = sumInOrder(blockSums);
         } else if (x.dataType() == DataType.FLOAT) {
             FloatBuffer b = x.data().asNioFloat();
             for (long i = 0; i < n; i++) { double v = b.get((int) (o + i)); s += v * v; }
@@ -672,7 +685,6 @@ public final class Kernels {
                 int a = (int) (from * 65536), len = (int) (Math.min(n, to * 65536) - a);
                 VectorKernels.adamw(pb, po + a, gb, go + a, mb, mo + a, vb, vo + a, len, (float) decay, (float) gs,
                         (float) beta1, (float) beta2, (float) stepSize, (float) (1 / sqrtBc2), (float) eps);
-                return 0;
             });
         } else if (p.dataType() == DataType.FLOAT) {
             FloatBuffer pb = p.data().asNioFloat(), gb = g.data().asNioFloat(), mb = m.data().asNioFloat(), vb = v.data().asNioFloat();

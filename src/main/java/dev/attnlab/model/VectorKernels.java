@@ -1,14 +1,15 @@
 package dev.attnlab.model;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.nio.FloatBuffer;
 
 /**
- * Float32 kernels on the JDK's vector API: its EXP runs on Intel's SVML (about 10× faster than
- * Math.exp in a loop, measured). Used by {@link Kernels} only when the JVM runs with
+ * Float32 kernels on the JDK's vector API, with their own vectorised {@link #exp(FloatVector)}
+ * (deterministic, unlike the API's EXP: see {@link #expInPlace}). Used by {@link Kernels} only when the JVM runs with
  * {@code --add-modules jdk.incubator.vector}; otherwise Kernels' scalar loops run. Data is moved
  * between ND4J's native buffers and heap scratch arrays with bulk copies.
  */
@@ -17,6 +18,7 @@ final class VectorKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int CHUNK = 8192;
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][CHUNK]);
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[S.length()]);
     private static final ThreadLocal<float[]> ROW = ThreadLocal.withInitial(() -> new float[0]);
 
     private VectorKernels() { }
@@ -39,21 +41,72 @@ final class VectorKernels {
         return r;
     }
 
-    /** a[i] = exp(a[i] − sub) for i < n; returns the sum (accumulated in float lanes, then double). */
+    /**
+     * a[i] = exp(a[i] − sub) for i < n; returns the sum (per-lane float partial sums, then added lane
+     * by lane in lane order in double). Every lane and the scalar tail compute {@link #exp} with the
+     * same IEEE operations, so the result does not depend on whether the JIT has compiled this code
+     * yet (the vector API's own EXP is Math.exp before C2 compiles it and Intel's SVML after, and the
+     * two differ in the last bit for about 1 % of inputs), nor on the lane count.
+     */
     private static double expInPlace(float[] a, int n, float sub) {
         FloatVector acc = FloatVector.zero(S);
         int i = 0;
         for (; i < S.loopBound(n); i += S.length()) {
-            FloatVector e = FloatVector.fromArray(S, a, i).sub(sub).lanewise(VectorOperators.EXP);
+            FloatVector e = exp(FloatVector.fromArray(S, a, i).sub(sub));
             e.intoArray(a, i);
             acc = acc.add(e);
         }
-        double s = acc.reduceLanes(VectorOperators.ADD);
+        double s = sumLanes(acc);
         for (; i < n; i++) {
-            a[i] = (float) Math.exp(a[i] - sub);
+            a[i] = exp(a[i] - sub);
             s += a[i];
         }
         return s;
+    }
+
+    /** The lanes of v added in lane order (the vector API leaves a float ADD reduction's order open). */
+    private static double sumLanes(FloatVector v) {
+        float[] lanes = LANES.get();
+        v.intoArray(lanes, 0);
+        double s = 0;
+        for (int k = 0; k < lanes.length; k++) s += lanes[k];
+        return s;
+    }
+
+    // exp(x) = 2^k · p(r), k = round(x / ln 2), r = x − k·ln 2 (ln 2 in two parts so r is exact to
+    // float precision), p the degree-7 Taylor polynomial of e^r on |r| ≤ ln 2 / 2 (error below 1e-8),
+    // its coefficients doubled so that 2^k is applied as 2^(k−1), a normal float for every k used.
+    private static final float LOG2E = 1.44269504f, LN2_HI = 0.693145752f, LN2_LO = 1.42860677e-6f;
+    private static final float ROUND = 12582912f;             // 1.5 · 2^23: x + ROUND rounds x to an integer
+    /** Below this exp(x) < 2^-125 is flushed to 0 (it is below float's normal range); above, +inf. */
+    private static final float EXP_MIN = -86.6f, EXP_MAX = 88.72283f;
+    private static final float[] TWICE_TAYLOR = {2f / 5040, 2f / 720, 2f / 120, 2f / 24, 2f / 6, 2f / 2, 2f, 2f};
+
+    /** exp of every lane, from adds, multiplies, FMAs and bit operations only (exact IEEE operations). */
+    static FloatVector exp(FloatVector x) {
+        FloatVector c = x.max(EXP_MIN).min(EXP_MAX);
+        FloatVector shifted = c.fma(LOG2E, ROUND);
+        FloatVector k = shifted.sub(ROUND);
+        FloatVector r = k.fma(FloatVector.broadcast(S, -LN2_HI), c).add(k.mul(-LN2_LO));
+        FloatVector p = FloatVector.broadcast(S, TWICE_TAYLOR[0]);
+        for (int j = 1; j < TWICE_TAYLOR.length; j++) p = p.fma(r, FloatVector.broadcast(S, TWICE_TAYLOR[j]));
+        IntVector bits = shifted.reinterpretAsInts().sub(Float.floatToRawIntBits(ROUND) - 126).lanewise(VectorOperators.LSHL, 23);
+        FloatVector e = p.mul(bits.reinterpretAsFloats());
+        return e.blend(0f, x.lt(EXP_MIN)).blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_MAX));
+    }
+
+    /** {@link #exp(FloatVector)} of one float, the same operations in the same order. */
+    static float exp(float x) {
+        if (Float.isNaN(x)) return x;
+        if (x < EXP_MIN) return 0f;
+        if (x > EXP_MAX) return Float.POSITIVE_INFINITY;
+        float shifted = Math.fma(x, LOG2E, ROUND);
+        float k = shifted - ROUND;
+        float r = Math.fma(k, -LN2_HI, x) + k * -LN2_LO;
+        float p = TWICE_TAYLOR[0];
+        for (int j = 1; j < TWICE_TAYLOR.length; j++) p = Math.fma(p, r, TWICE_TAYLOR[j]);
+        int bits = (Float.floatToRawIntBits(shifted) - (Float.floatToRawIntBits(ROUND) - 126)) << 23;
+        return p * Float.intBitsToFloat(bits);
     }
 
     private static void scale(float[] a, int n, float w) {
@@ -129,7 +182,7 @@ final class VectorKernels {
             FloatVector acc = FloatVector.zero(S);
             int i = 0;
             for (; i < S.loopBound(n); i += S.length()) acc = FloatVector.fromArray(S, p, i).fma(FloatVector.fromArray(S, g, i), acc);
-            float dot = acc.reduceLanes(VectorOperators.ADD);
+            float dot = (float) sumLanes(acc);
             for (; i < n; i++) dot += p[i] * g[i];
             i = 0;
             for (; i < S.loopBound(n); i += S.length()) {
@@ -141,11 +194,10 @@ final class VectorKernels {
         }
     }
 
-    /** Cross-entropy of rows [from, to) (see Kernels.crossEntropy); returns the summed loss of those rows. */
-    static double crossEntropyRows(FloatBuffer z, long off, int v, int[] targets, int padId, double scale,
-                                   boolean grad, int from, int to) {
+    /** Cross-entropy of rows [from, to) (see Kernels.crossEntropy); row i's loss into rowLoss[i] (0 for a pad target). */
+    static void crossEntropyRows(FloatBuffer z, long off, int v, int[] targets, int padId, double scale,
+                                 boolean grad, int from, int to, double[] rowLoss) {
         float[] r = row(v);
-        double total = 0;
         for (int i = from; i < to; i++) {
             int a = (int) (off + (long) i * v);
             boolean pad = targets[i] == padId;
@@ -153,14 +205,13 @@ final class VectorKernels {
             float m = max(r, v);
             double zt = pad ? 0 : r[targets[i]] - m;
             double sum = expInPlace(r, v, m);
-            if (!pad) total += Math.log(sum) - zt;
+            rowLoss[i] = pad ? 0 : Math.log(sum) - zt;
             if (grad) {
                 scale(r, v, pad ? 0f : (float) (scale / sum));
                 if (!pad) r[targets[i]] -= (float) scale;
                 z.put(a, r, 0, v);
             }
         }
-        return total;
     }
 
     /** Σ x² of n floats at offset off. */
@@ -176,7 +227,7 @@ final class VectorKernels {
                 FloatVector v = FloatVector.fromArray(S, x, i);
                 acc = v.fma(v, acc);
             }
-            s += acc.reduceLanes(VectorOperators.ADD);
+            s += sumLanes(acc);
             for (; i < len; i++) s += (double) x[i] * x[i];
         }
         return s;

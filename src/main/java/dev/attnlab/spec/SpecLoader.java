@@ -373,7 +373,9 @@ public final class SpecLoader {
         /** Rules that involve more than one key; skipped for keys that already have a problem. */
         private void crossChecks(Map<String, Object> r) {
             String name = (String) r.get("name");
-            if (!bad.contains("name") && !name.isEmpty() && !name.matches(SpecSchema.NAME_PATTERN)) {
+            if (!bad.contains("name") && name.isEmpty()) {
+                problem("name", "expected a non-empty name (it names the run directory), got an empty string");
+            } else if (!bad.contains("name") && !name.matches(SpecSchema.NAME_PATTERN)) {
                 problem("name", "expected letters, digits, '.', '_' or '-' (it names directories), got '" + name + "'");
             }
             String pipeline = (String) r.get("pipeline");

@@ -46,6 +46,7 @@ public final class IngestStage implements Stage {
         Downloader dl = Downloader.fromEnvironment(d.download(), ctx.progress(), ctx.log());
         DocumentSource src = DocumentSources.open(d, seed, dataDir, dl);
         Map<String, Object> manifest = ingest(src, d, seed, ctx.outputDir(), ctx.progress());
+        src.warnings().forEach(ctx.log()::warn);
         ctx.log().info("ingest: " + src.name() + " (" + src.variant() + ") → " + manifest.get("counts"));
         @SuppressWarnings("unchecked")
         Map<String, Long> counts = (Map<String, Long>) manifest.get("counts");

@@ -13,7 +13,8 @@ import java.util.TreeMap;
  * Cache keys: sha256 of the canonical JSON of (stage name, stage version, each spec section the
  * stage reads, or single keys of them, each input stage's key). A stage's key therefore changes exactly when its own
  * sections, its implementation version, or anything upstream changes. Keys listed in
- * {@link SpecSchema#CACHE_NEUTRAL} (how, not what, is computed) are left out.
+ * {@link SpecSchema#CACHE_NEUTRAL} (how, not what, is computed) are left out, and so are
+ * {@link SpecSchema#NEUTRAL_AT_DEFAULT} keys at their default.
  */
 public final class CacheKeys {
 
@@ -66,7 +67,7 @@ public final class CacheKeys {
         }
         Map<String, Object> out = new TreeMap<>();
         map.forEach((k, v) -> {
-            if (!SpecSchema.CACHE_NEUTRAL.contains(section + "." + k)) {
+            if (!SpecSchema.cacheNeutral(section + "." + k, v)) {
                 out.put(k.toString(), withoutNeutralKeys(section + "." + k, v));
             }
         });

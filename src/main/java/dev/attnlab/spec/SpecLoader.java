@@ -396,6 +396,10 @@ public final class SpecLoader {
             if (ok("data.source", "data.path") && source.equals("text") && str(r, "data.path").isEmpty()) {
                 problem("data.path", "data.source text needs data.path (the .txt, .csv or .jsonl file)");
             }
+            if (ok("data.encoding") && !isCharset(str(r, "data.encoding"))) {
+                problem("data.encoding", "expected a character encoding Java knows, such as utf-8, windows-1252, "
+                        + "iso-8859-1 or utf-16, got '" + str(r, "data.encoding") + "'");
+            }
             String format = str(r, "data.format");
             if (ok("data.source", "data.format")) {
                 if (source.equals("imdb") && !List.of("auto", "csv", "folder").contains(format)) {
@@ -439,6 +443,14 @@ public final class SpecLoader {
                     problem(tree.where.containsKey("evaluate.icl_late") ? "evaluate.icl_late" : "evaluate.icl_early",
                             "expected 0 <= icl_early < icl_late < model.n_ctx (" + nCtx + "), got " + early + " and " + late);
                 }
+            }
+        }
+
+        private static boolean isCharset(String name) {
+            try {
+                return java.nio.charset.Charset.isSupported(name);
+            } catch (java.nio.charset.IllegalCharsetNameException e) {
+                return false;
             }
         }
 

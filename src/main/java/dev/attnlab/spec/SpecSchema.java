@@ -84,6 +84,18 @@ public final class SpecSchema {
      */
     public static final Set<String> CACHE_NEUTRAL = Set.of("train.resume", "train.threads");
 
+    /**
+     * Keys added after stage caches existed: left out of cache keys while they hold their default
+     * (which is what every earlier run used), so adding one kept every existing cache entry valid.
+     */
+    public static final Set<String> NEUTRAL_AT_DEFAULT = Set.of("data.encoding");
+
+    /** Whether {@code path}'s {@code value} is left out of cache keys: a how-not-what key, or a later key at its default. */
+    public static boolean cacheNeutral(String path, Object value) {
+        return CACHE_NEUTRAL.contains(path) || (NEUTRAL_AT_DEFAULT.contains(path)
+                && key(path).map(k -> java.util.Objects.equals(k.defaultValue(), value)).orElse(false));
+    }
+
     /** Spec and experiment names become directory names, so they are restricted to this pattern. */
     public static final String NAME_PATTERN = "[A-Za-z0-9][A-Za-z0-9._-]*";
 
@@ -102,6 +114,7 @@ public final class SpecSchema {
         str("data.dir", "", false, "Data directory; \"\" = `$ATTNLAB_DATA`, else `~/.cache/attnlab/data`.");
         str("data.path", "", false, "text: the input file (required); imdb/wikitext: an explicit folder or file overriding `dir`.");
         str("data.text_column", "text", false, "text source: the CSV column or JSONL field holding the text.");
+        str("data.encoding", "utf-8", false, "text source: the file's character encoding, a Java charset name (`utf-8`, `windows-1252`, `iso-8859-1`, `utf-16`); a leading byte-order mark is skipped.");
         choice("data.variant", "wikitext-103", false, "wikitext: which dataset.", "wikitext-2", "wikitext-103");
         choice("data.format", "auto", false, "imdb: auto | csv | folder; wikitext: auto | raw | tokens (auto = raw).",
                 "auto", "csv", "folder", "raw", "tokens");

@@ -17,7 +17,7 @@ public final class Specs {
     private Specs() { }
 
     public static final class Data {
-        public String source = "synthetic", dir = "", path = "", textColumn = "text", variant = "wikitext-103",
+        public String source = "synthetic", dir = "", path = "", textColumn = "text", encoding = "utf-8", variant = "wikitext-103",
                 format = "auto", split = "dataset";
         public long maxLines = 0, maxDocuments = 0;
         public double valFraction = 0.05;
@@ -30,7 +30,7 @@ public final class Specs {
         }
 
         public DataSpec build() {
-            return new DataSpec(source, dir, path, textColumn, variant, format, maxLines, maxDocuments, split,
+            return new DataSpec(source, dir, path, textColumn, encoding, variant, format, maxLines, maxDocuments, split,
                     valFraction, download, preprocess, synthetic);
         }
     }

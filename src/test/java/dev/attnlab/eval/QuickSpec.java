@@ -21,7 +21,7 @@ final class QuickSpec {
 
     static ExperimentSpec spec() {
         return new ExperimentSpec("t", "", "language-model", 0,
-                new DataSpec("synthetic", "", "", "text", "wikitext-103", "auto", 0, 0, "dataset", 0.05, false,
+                new DataSpec("synthetic", "", "", "text", "utf-8", "wikitext-103", "auto", 0, 0, "dataset", 0.05, false,
                         new DataSpec.Preprocess(false, false, false), new DataSpec.Synthetic(16, 4, 2, 0, 10, 4, 0)),
                 new TokenizerSpec("none", "", "truncate", false),
                 new ModelSpec(2, 32, 2, 0, 16, "learned", "none", "none", 0, true, false, true, true, 0.02),

@@ -75,6 +75,28 @@ class CacheKeysTest {
     }
 
     @Test
+    void dataEncodingChangesEveryKeyOnlyWhenItIsNotTheDefault() {
+        Map<String, String> base = keys(V1);
+        assertEquals(List.of("ingest", "tokenize", "train", "evaluate", "interpret"),
+                changed(base, keys(V1, "data.encoding=windows-1252")));
+        // the key was added after caches existed: at its default the keys are those of a spec without it
+        ExperimentSpec spec = SpecLoader.load(SPEC);
+        Map<String, Object> resolved = new java.util.TreeMap<>(spec.resolved());
+        Map<String, Object> data = new java.util.TreeMap<>(castMap(resolved.get("data")));
+        assertEquals("utf-8", data.remove("encoding"));
+        resolved.put("data", data);
+        ExperimentSpec without = new ExperimentSpec(spec.name(), spec.description(), spec.pipeline(), spec.seed(),
+                spec.data(), spec.tokenizer(), spec.model(), spec.train(), spec.evaluate(), spec.interpret(),
+                spec.tracking(), spec.file(), resolved);
+        assertEquals(base, CacheKeys.compute(without, PIPELINE.stages(), V1));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> castMap(Object o) {
+        return (Map<String, Object>) o;
+    }
+
+    @Test
     void aStageVersionChangesItsKeyAndItsDependents() {
         Map<String, Integer> v2 = new java.util.HashMap<>(V1);
         v2.put("tokenize", 2);

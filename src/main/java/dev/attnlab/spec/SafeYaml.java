@@ -15,7 +15,8 @@ import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 import java.io.IOException;
 import java.math.BigInteger;
-import java.nio.charset.CharacterCodingException;
+import java.nio.CharBuffer;
+import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -64,18 +65,34 @@ public final class SafeYaml {
                 return null;
             }
             byte[] bytes = Files.readAllBytes(file);
-            String text = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes)).toString();
-            return readString(text, label, problems);
+            Optional<String> text = decodeUtf8(bytes, label, problems);
+            return text.map(t -> readString(t, label, problems)).orElse(null);
         } catch (NoSuchFileException e) {
             problems.add(new SpecProblem(label, "", "file not found"));
-        } catch (CharacterCodingException e) {
-            problems.add(new SpecProblem(label, "", "not valid UTF-8 text"));
         } catch (IOException e) {
             problems.add(new SpecProblem(label, "", "cannot read: " + e.getMessage()));
         }
         return null;
+    }
+
+    /** The text, or empty with a problem at the line and column of the first byte that is not UTF-8. */
+    private static Optional<String> decodeUtf8(byte[] bytes, String label, List<SpecProblem> problems) {
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length);
+        CoderResult r = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT)
+                .decode(in, out, true);
+        if (!r.isError()) {
+            return Optional.of(out.flip().toString());
+        }
+        String before = out.flip().toString();
+        int line = 1 + (int) before.chars().filter(c -> c == '\n').count();
+        int column = before.length() - before.lastIndexOf('\n');
+        problems.add(new SpecProblem(label + ":" + line + ":" + column, "", String.format(
+                "byte 0x%02x is not UTF-8 text; specs are UTF-8: remove the byte or convert the file "
+                        + "(e.g. iconv -f windows-1252 -t utf-8)", bytes[in.position()] & 0xff)));
+        return Optional.empty();
     }
 
     /** Parses YAML text; {@code label} names the source in problems (a path or "--set a.b=c"). */

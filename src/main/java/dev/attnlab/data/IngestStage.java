@@ -70,8 +70,7 @@ public final class IngestStage implements Stage {
         if (holdOutVal || holdOutTest) {
             long[] n = {0};
             readCapped(src, "train", cap, pre, doc -> n[0]++);
-            plan = new SplitPlan(Math.toIntExact(n[0]), d.valFraction(), holdOutTest, seed,
-                    "data (" + src.name() + ")");
+            plan = new SplitPlan(Math.toIntExact(n[0]), d.valFraction(), holdOutTest, seed, describe(src));
         }
         Map<String, Long> counts = new LinkedHashMap<>();
         Map<String, SplitWriter> writers = new LinkedHashMap<>();
@@ -132,7 +131,13 @@ public final class IngestStage implements Stage {
         return manifest;
     }
 
-    /** A map in the given key order (Map.of's order changes from one JVM run to the next; manifests must not). */
+    /** "data (text: /path/file.csv)": the source and the files read, for messages about what was read. */
+    private static String describe(DocumentSource src) {
+        List<String> files = src.files().stream().map(Path::toString).toList();
+        return "data (" + src.name() + (files.isEmpty() ? "" : ": " + String.join(", ", files)) + ")";
+    }
+
+        /** A map in the given key order (Map.of's order changes from one JVM run to the next; manifests must not). */
     public static Map<String, Object> ordered(Object... kv) {
         Map<String, Object> m = new LinkedHashMap<>();
         for (int i = 0; i < kv.length; i += 2) m.put((String) kv[i], kv[i + 1]);

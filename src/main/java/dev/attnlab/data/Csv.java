@@ -47,5 +47,11 @@ final class Csv {
         DataException data() {
             return (DataException) getCause();
         }
+
+        /** The reader could not decode the file's bytes (not a CSV syntax error). */
+        boolean undecodable() {
+            return getCause().getCause() instanceof UncheckedIOException u
+                    && u.getCause() instanceof java.nio.charset.CharacterCodingException;
+        }
     }
 }

@@ -28,4 +28,9 @@ public interface DocumentSource {
 
     /** The files (or folders) read, for the manifest's sha256s; empty for generated data. */
     List<Path> files();
+
+    /** What the last {@link #read} skipped and the user should hear about, one sentence each. */
+    default List<String> warnings() {
+        return List.of();
+    }
 }

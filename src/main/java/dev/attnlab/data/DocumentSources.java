@@ -17,7 +17,8 @@ public final class DocumentSources {
             case SYNTHETIC -> new SyntheticSource(d.synthetic(), seed);
             case TEXT -> {
                 if (explicit.isEmpty()) throw new DataException("data.path: the text source needs the file to read (.txt, .csv or .jsonl)");
-                yield new TextSource(DataDirs.expand(explicit, System.getProperty("user.home")), d.textColumn(), d.maxLines());
+                yield new TextSource(DataDirs.expand(explicit, System.getProperty("user.home")), d.textColumn(), d.maxLines(),
+                        TextDecoding.charset(d.encoding()));
             }
             case IMDB -> imdb(d, dataDir, downloader, explicit);
             case WIKITEXT -> wikitext(d, dataDir, downloader, explicit);

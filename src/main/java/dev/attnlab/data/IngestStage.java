@@ -55,6 +55,7 @@ public final class IngestStage implements Stage<IngestStage.Params> {
         Downloader dl = Downloader.fromEnvironment(d.download(), ctx.progress(), ctx.log());
         DocumentSource src = DocumentSources.open(d, seed, dataDir, dl);
         Map<String, Object> manifest = ingest(src, d, seed, ctx.outputDir(), ctx.progress());
+        src.warnings().forEach(ctx.log()::warn);
         ctx.log().info("ingest: " + src.name() + " (" + src.variant() + ") → " + manifest.get("counts"));
         @SuppressWarnings("unchecked")
         Map<String, Long> counts = (Map<String, Long>) manifest.get("counts");
@@ -75,8 +76,7 @@ public final class IngestStage implements Stage<IngestStage.Params> {
         if (holdOutVal || holdOutTest) {
             long[] n = {0};
             readCapped(src, "train", cap, pre, doc -> n[0]++);
-            plan = new SplitPlan(Math.toIntExact(n[0]), d.valFraction(), holdOutTest, seed,
-                    "data (" + src.name() + ")");
+            plan = new SplitPlan(Math.toIntExact(n[0]), d.valFraction(), holdOutTest, seed, describe(src));
         }
         Map<String, Long> counts = new LinkedHashMap<>();
         Map<String, SplitWriter> writers = new LinkedHashMap<>();
@@ -137,7 +137,13 @@ public final class IngestStage implements Stage<IngestStage.Params> {
         return manifest;
     }
 
-    /** A map in the given key order (Map.of's order changes from one JVM run to the next; manifests must not). */
+    /** "data (text: /path/file.csv)": the source and the files read, for messages about what was read. */
+    private static String describe(DocumentSource src) {
+        List<String> files = src.files().stream().map(Path::toString).toList();
+        return "data (" + src.name() + (files.isEmpty() ? "" : ": " + String.join(", ", files)) + ")";
+    }
+
+        /** A map in the given key order (Map.of's order changes from one JVM run to the next; manifests must not). */
     public static Map<String, Object> ordered(Object... kv) {
         Map<String, Object> m = new LinkedHashMap<>();
         for (int i = 0; i < kv.length; i += 2) m.put((String) kv[i], kv[i + 1]);

@@ -9,6 +9,7 @@ public record DataSpec(
         String dir,             // data directory ("" = $ATTNLAB_DATA or ~/.cache/attnlab/data)
         String path,            // text: the file; imdb/wikitext: optional explicit folder or file
         String textColumn,      // text: column / field holding the text
+        String encoding,        // text: the file's character encoding (a Java charset name)
         Variant variant,        // wikitext only
         Format format,          // wikitext: auto | raw | tokens ; imdb: auto | csv | folder
         long maxLines,          // 0 = all

@@ -2,14 +2,6 @@ package dev.attnlab.spec;
 
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
-import org.snakeyaml.engine.v2.api.lowlevel.Parse;
-import org.snakeyaml.engine.v2.events.AliasEvent;
-import org.snakeyaml.engine.v2.events.CollectionStartEvent;
-import org.snakeyaml.engine.v2.events.DocumentStartEvent;
-import org.snakeyaml.engine.v2.events.Event;
-import org.snakeyaml.engine.v2.events.MappingEndEvent;
-import org.snakeyaml.engine.v2.events.ScalarEvent;
-import org.snakeyaml.engine.v2.events.SequenceEndEvent;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
@@ -23,7 +15,8 @@ import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 import java.io.IOException;
 import java.math.BigInteger;
-import java.nio.charset.CharacterCodingException;
+import java.nio.CharBuffer;
+import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -39,8 +32,10 @@ import java.util.Optional;
 
 /**
  * Safe YAML for specs and pipelines: YAML 1.2 core schema through snakeyaml-engine's composer, so
- * every value keeps its line and column. No tags (so no classes are ever instantiated), one
- * document, bounded size, nesting and aliases. Problems are collected, not thrown.
+ * every value keeps its line and column. No tags (so no classes are ever instantiated), no merge
+ * keys, one document, bounded size, nesting and aliases, and a bounded size after alias expansion
+ * ({@link YamlScreen} checks all of it on parser events, before any node is built, so an alias
+ * bomb or a recursive alias costs no more than reading the text). Problems are collected, not thrown.
  *
  * <p>Values become plain Java: {@code Map<String,Object>} (insertion order), {@code List<Object>},
  * String, Long, Double, Boolean or null. {@link Doc#where} maps each key path ("train.lr") to the
@@ -51,6 +46,8 @@ public final class SafeYaml {
     public static final long MAX_BYTES = 1 << 20;
     public static final int MAX_DEPTH = 16;
     public static final int MAX_ALIASES = 50;
+    /** Nodes (keys, list items, scalars, collections) after alias expansion: what bounds an alias bomb. */
+    public static final long MAX_VALUES = 10_000;
 
     /** A parsed document and where each key path came from. */
     public record Doc(Object root, Map<String, String> where, Map<String, String> keyWhere) { }
@@ -68,18 +65,34 @@ public final class SafeYaml {
                 return null;
             }
             byte[] bytes = Files.readAllBytes(file);
-            String text = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes)).toString();
-            return readString(text, label, problems);
+            Optional<String> text = decodeUtf8(bytes, label, problems);
+            return text.map(t -> readString(t, label, problems)).orElse(null);
         } catch (NoSuchFileException e) {
             problems.add(new SpecProblem(label, "", "file not found"));
-        } catch (CharacterCodingException e) {
-            problems.add(new SpecProblem(label, "", "not valid UTF-8 text"));
         } catch (IOException e) {
             problems.add(new SpecProblem(label, "", "cannot read: " + e.getMessage()));
         }
         return null;
+    }
+
+    /** The text, or empty with a problem at the line and column of the first byte that is not UTF-8. */
+    private static Optional<String> decodeUtf8(byte[] bytes, String label, List<SpecProblem> problems) {
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length);
+        CoderResult r = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT)
+                .decode(in, out, true);
+        if (!r.isError()) {
+            return Optional.of(out.flip().toString());
+        }
+        String before = out.flip().toString();
+        int line = 1 + (int) before.chars().filter(c -> c == '\n').count();
+        int column = before.length() - before.lastIndexOf('\n');
+        problems.add(new SpecProblem(label + ":" + line + ":" + column, "", String.format(
+                "byte 0x%02x is not UTF-8 text; specs are UTF-8: remove the byte or convert the file "
+                        + "(e.g. iconv -f windows-1252 -t utf-8)", bytes[in.position()] & 0xff)));
+        return Optional.empty();
     }
 
     /** Parses YAML text; {@code label} names the source in problems (a path or "--set a.b=c"). */
@@ -99,7 +112,7 @@ public final class SafeYaml {
                 .build();
         int before = problems.size();
         try {
-            screenEvents(text, label, settings, problems);
+            YamlScreen.screen(text, label, settings, problems);
             if (problems.size() > before) {
                 return null;
             }
@@ -116,41 +129,6 @@ public final class SafeYaml {
             problems.add(new SpecProblem(label, "", "invalid YAML: " + e.getMessage()));
         }
         return null;
-    }
-
-    /** Rejects tags, extra documents, deep nesting and alias bombs before anything is built. */
-    private static void screenEvents(String text, String label, LoadSettings settings, List<SpecProblem> problems) {
-        int depth = 0;
-        int documents = 0;
-        int aliases = 0;
-        for (Event e : new Parse(settings).parseString(text)) {
-            Optional<String> tag = Optional.empty();
-            if (e instanceof ScalarEvent s) {
-                tag = s.getTag();
-            } else if (e instanceof CollectionStartEvent c) {
-                tag = c.getTag();
-                if (++depth > MAX_DEPTH) {
-                    problems.add(new SpecProblem(at(label, e.getStartMark()), "",
-                            "nesting deeper than " + MAX_DEPTH + " levels; a spec needs at most 3"));
-                    return;
-                }
-            } else if (e instanceof MappingEndEvent || e instanceof SequenceEndEvent) {
-                depth--;
-            } else if (e instanceof DocumentStartEvent && ++documents > 1) {
-                problems.add(new SpecProblem(at(label, e.getStartMark()), "",
-                        "more than one YAML document ('---'); a spec is a single document"));
-                return;
-            } else if (e instanceof AliasEvent && ++aliases > MAX_ALIASES) {
-                problems.add(new SpecProblem(at(label, e.getStartMark()), "",
-                        "more than " + MAX_ALIASES + " aliases (*name); refusing a possible alias bomb"));
-                return;
-            }
-            if (tag.isPresent() && !tag.get().equals("!")) {
-                problems.add(new SpecProblem(at(label, e.getStartMark()), "",
-                        "YAML tags are not allowed (found '" + tag.get().replace("tag:yaml.org,2002:", "!!")
-                                + "'); write a plain value"));
-            }
-        }
     }
 
     private static Object convert(Node node, String path, String label, Map<String, String> where,

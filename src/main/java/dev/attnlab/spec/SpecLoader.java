@@ -373,7 +373,9 @@ public final class SpecLoader {
         /** Rules that involve more than one key; skipped for keys that already have a problem. */
         private void crossChecks(Map<String, Object> r) {
             String name = (String) r.get("name");
-            if (!bad.contains("name") && !name.isEmpty() && !name.matches(SpecSchema.NAME_PATTERN)) {
+            if (!bad.contains("name") && name.isEmpty()) {
+                problem("name", "expected a non-empty name (it names the run directory), got an empty string");
+            } else if (!bad.contains("name") && !name.matches(SpecSchema.NAME_PATTERN)) {
                 problem("name", "expected letters, digits, '.', '_' or '-' (it names directories), got '" + name + "'");
             }
             String pipeline = (String) r.get("pipeline");
@@ -393,6 +395,10 @@ public final class SpecLoader {
             }
             if (ok("data.source", "data.path") && source.equals("text") && str(r, "data.path").isEmpty()) {
                 problem("data.path", "data.source text needs data.path (the .txt, .csv or .jsonl file)");
+            }
+            if (ok("data.encoding") && !isCharset(str(r, "data.encoding"))) {
+                problem("data.encoding", "expected a character encoding Java knows, such as utf-8, windows-1252, "
+                        + "iso-8859-1 or utf-16, got '" + str(r, "data.encoding") + "'");
             }
             String format = str(r, "data.format");
             if (ok("data.source", "data.format")) {
@@ -437,6 +443,14 @@ public final class SpecLoader {
                     problem(tree.where.containsKey("evaluate.icl_late") ? "evaluate.icl_late" : "evaluate.icl_early",
                             "expected 0 <= icl_early < icl_late < model.n_ctx (" + nCtx + "), got " + early + " and " + late);
                 }
+            }
+        }
+
+        private static boolean isCharset(String name) {
+            try {
+                return java.nio.charset.Charset.isSupported(name);
+            } catch (java.nio.charset.IllegalCharsetNameException e) {
+                return false;
             }
         }
 

@@ -16,7 +16,7 @@ final class SpecRecords {
     static ExperimentSpec build(Map<String, Object> resolved, Path file) {
         SpecRecords r = new SpecRecords(resolved);
         DataSpec data = new DataSpec(r.c(DataSpec.Source.class, "data.source"), r.s("data.dir"), r.s("data.path"),
-                r.s("data.text_column"), r.c(DataSpec.Variant.class, "data.variant"), r.c(DataSpec.Format.class, "data.format"), r.l("data.max_lines"),
+                r.s("data.text_column"), r.s("data.encoding"), r.c(DataSpec.Variant.class, "data.variant"), r.c(DataSpec.Format.class, "data.format"), r.l("data.max_lines"),
                 r.l("data.max_documents"), r.c(DataSpec.Split.class, "data.split"), r.d("data.val_fraction"), r.b("data.download"),
                 new DataSpec.Preprocess(r.b("data.preprocess.lowercase"), r.b("data.preprocess.strip_br"),
                         r.b("data.preprocess.space_before_punct")),

@@ -91,6 +91,7 @@ public final class SpecSchema {
         str("data.dir", "", false, "Data directory; \"\" = `$ATTNLAB_DATA`, else `~/.cache/attnlab/data`.");
         str("data.path", "", false, "text: the input file (required); imdb/wikitext: an explicit folder or file overriding `dir`.");
         str("data.text_column", "text", false, "text source: the CSV column or JSONL field holding the text.");
+        str("data.encoding", "utf-8", false, "text source: the file's character encoding, a Java charset name (`utf-8`, `windows-1252`, `iso-8859-1`, `utf-16`); a leading byte-order mark is skipped.");
         choice("data.variant", "wikitext-103", false, "wikitext: which dataset.", SpecChoice.values(DataSpec.Variant.class));
         choice("data.format", "auto", false, "imdb: auto | csv | folder; wikitext: auto | raw | tokens (auto = raw).",
                 SpecChoice.values(DataSpec.Format.class));

@@ -18,7 +18,7 @@ public final class Specs {
     private Specs() { }
 
     public static final class Data {
-        public String source = "synthetic", dir = "", path = "", textColumn = "text", variant = "wikitext-103",
+        public String source = "synthetic", dir = "", path = "", textColumn = "text", encoding = "utf-8", variant = "wikitext-103",
                 format = "auto", split = "dataset";
         public long maxLines = 0, maxDocuments = 0;
         public double valFraction = 0.05;
@@ -31,7 +31,7 @@ public final class Specs {
         }
 
         public DataSpec build() {
-            return new DataSpec(SpecChoice.of(DataSpec.Source.class, source), dir, path, textColumn,
+            return new DataSpec(SpecChoice.of(DataSpec.Source.class, source), dir, path, textColumn, encoding,
                     SpecChoice.of(DataSpec.Variant.class, variant), SpecChoice.of(DataSpec.Format.class, format),
                     maxLines, maxDocuments, SpecChoice.of(DataSpec.Split.class, split),
                     valFraction, download, preprocess, synthetic);

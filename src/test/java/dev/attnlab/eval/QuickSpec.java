@@ -21,7 +21,7 @@ final class QuickSpec {
 
     static ExperimentSpec spec() {
         return new ExperimentSpec("t", "", "language-model", 0,
-                new DataSpec(DataSpec.Source.SYNTHETIC, "", "", "text", DataSpec.Variant.WIKITEXT_103, DataSpec.Format.AUTO,
+                new DataSpec(DataSpec.Source.SYNTHETIC, "", "", "text", "utf-8", DataSpec.Variant.WIKITEXT_103, DataSpec.Format.AUTO,
                         0, 0, DataSpec.Split.DATASET, 0.05, false,
                         new DataSpec.Preprocess(false, false, false), new DataSpec.Synthetic(16, 4, 2, 0, 10, 4, 0)),
                 new TokenizerSpec(TokenizerSpec.Kind.NONE, "", TokenizerSpec.Packing.TRUNCATE, false),

@@ -76,6 +76,13 @@ class CacheKeysTest {
     }
 
     @Test
+    void dataEncodingChangesEveryKey() {
+        Map<String, String> base = keys(V1);
+        assertEquals(List.of("ingest", "tokenize", "train", "evaluate", "interpret"),
+                changed(base, keys(V1, "data.encoding=windows-1252")));
+    }
+
+    @Test
     void aStageVersionChangesItsKeyAndItsDependents() {
         Map<String, Integer> v2 = new java.util.HashMap<>(V1);
         v2.put("tokenize", 2);

@@ -198,16 +198,80 @@ class SpecLoaderTest {
         Path deep = write("deep.yaml", MINIMAL + "description: " + "[".repeat(40) + "]".repeat(40) + "\n");
         assertHas(problems(deep), deep + ":6:" + (13 + 16) + ": nesting deeper than 16 levels; a spec needs at most 3");
 
-        StringBuilder bomb = new StringBuilder(MINIMAL).append("x0: &a0 [1]\n");
-        for (int i = 1; i < 60; i++) {
-            bomb.append("x").append(i).append(": &a").append(i).append(" [*a").append(i - 1).append(", *a")
-                    .append(i - 1).append("]\n");
-        }
-        List<String> p = problems(write("bomb.yaml", bomb.toString()));
-        assertTrue(p.get(0).contains("aliases (*name); refusing a possible alias bomb"), p.get(0));
+        Path many = write("many.yaml", MINIMAL + "x: &s one\ny: [" + "*s, ".repeat(50) + "*s]\n");
+        assertHas(problems(many), many + ":7:" + (5 + 4 * 50)
+                + ": more than 50 aliases (*name); refusing a possible alias bomb");
 
         Path two = write("two.yaml", MINIMAL + "---\nname: u\n");
         assertHas(problems(two), two + ":6:1: more than one YAML document ('---'); a spec is a single document");
+    }
+
+    /** A spec of {@code levels} anchored lists, each holding {@code width} aliases of the one before. */
+    private static String aliasBomb(String first, int levels, int width) {
+        StringBuilder s = new StringBuilder(MINIMAL).append(first).append("\n");
+        for (int i = 1; i <= levels; i++) {
+            s.append("x").append(i).append(": &a").append(i).append(" [")
+                    .append(String.join(", ", java.util.Collections.nCopies(width, "*a" + (i - 1)))).append("]\n");
+        }
+        return s.toString();
+    }
+
+    @Test
+    void aliasBombsWithinTheAliasLimitFailFastAtTheAliasThatExpandsTooFar() throws Exception {
+        Map<String, String> bombs = Map.of(
+                "doubling.yaml", aliasBomb("x0: &a0 [lol]", 24, 2),
+                "tripling.yaml", aliasBomb("x0: &a0 [lol]", 16, 3),
+                "prompts.yaml", aliasBomb("interpret: {prompts: &a0 [lol, lol]}", 24, 2),
+                "laughs.yaml", aliasBomb("description: &a0 lol", 5, 9));
+        for (Map.Entry<String, String> bomb : bombs.entrySet()) {
+            Path f = write(bomb.getKey(), bomb.getValue());
+            long start = System.nanoTime();
+            List<String> p = problems(f);
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            assertEquals(1, p.size(), String.join("\n", p));
+            assertTrue(p.get(0).matches(java.util.regex.Pattern.quote(f.toString())
+                    + ":\\d+:\\d+: alias \\*a\\d+ expands the spec past 10000 values; refusing a possible alias bomb.*"), p.get(0));
+            assertTrue(ms < 1000, bomb.getKey() + " took " + ms + " ms");
+        }
+        Path text = write("text.yaml", MINIMAL + "x: &s \"" + "y".repeat(300_000) + "\"\nz: [*s, *s, *s, *s]\n");
+        assertHas(problems(text), text + ":7:13: alias *s expands the spec's text past 1048576 characters; "
+                + "refusing a possible alias bomb (write the text out once)");
+
+        write("bomb-base.yaml", aliasBomb("x0: &a0 [lol]", 24, 2));
+        Path child = write("child.yaml", "extends: bomb-base.yaml\nname: c\n");
+        assertTrue(problems(child).get(0).startsWith(dir.resolve("bomb-base.yaml") + ":"), problems(child).get(0));
+    }
+
+    @Test
+    void recursiveAliasesAreRefusedWithThePlaceOfTheAlias() throws Exception {
+        Path list = write("list.yaml", MINIMAL + "a: &x [*x]\n");
+        assertHas(problems(list), list + ":6:8: recursive alias: *x refers to the collection it is in "
+                + "(anchored at line 6, column 4); a spec value cannot contain itself");
+        Path map = write("map.yaml", MINIMAL + "model: &m {d_model: 64, more: {again: *m}}\n");
+        assertHas(problems(map), map + ":6:39: recursive alias: *m refers to the collection it is in "
+                + "(anchored at line 6, column 8); a spec value cannot contain itself");
+        // an anchor redefined inside the collection: the alias means the newer, complete one
+        Path redefined = write("redefined.yaml", MINIMAL + "interpret: {prompts: &p [&p one, *p]}\n");
+        assertEquals(List.of("one", "one"), SpecLoader.load(redefined).interpret().prompts());
+    }
+
+    @Test
+    void mergeKeysAreRefusedAndAliasesOfCompleteValuesStillWork() throws Exception {
+        Path f = write("merge.yaml", MINIMAL + "evaluate: &e {max_batches: 3}\ninterpret:\n  <<: *e\n  samples: 1\n");
+        List<String> p = problems(f);
+        assertHas(p, f + ":8:3: YAML merge keys ('<<') are not supported; write the keys out, or move shared keys "
+                + "to a base spec and use 'extends: base.yaml'");
+        Path quoted = write("quoted.yaml", MINIMAL + "model: {\"<<\": 1}\n");
+        assertTrue(problems(quoted).get(0).contains("model.<<: unknown key"), problems(quoted).get(0));
+        Path ok = write("ok.yaml", MINIMAL + "description: &d shared\ntracking: {run_name: *d}\n");
+        assertEquals("shared", SpecLoader.load(ok).tracking().runName());
+    }
+
+    @Test
+    void anEmptyNameIsRefused() throws Exception {
+        Path f = write("a.yaml", MINIMAL.replace("name: t", "name: \"\""));
+        assertEquals(List.of(f + ":1:7: name: expected a non-empty name (it names the run directory), got an empty string"),
+                problems(f));
     }
 
     @Test

@@ -5,6 +5,8 @@ import dev.attnlab.model.ModelConfig;
 import dev.attnlab.model.ModelIO;
 import dev.attnlab.pipeline.Progress;
 import dev.attnlab.pipeline.RunLog;
+import dev.attnlab.spec.ModelSpec;
+import dev.attnlab.spec.SpecChoice;
 import dev.attnlab.spec.TrainSpec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class ReproducibleTrainingTest {
 
-    private static final ModelConfig MODEL = new ModelConfig(1, 64, 8, 8, 32, 2048, "learned", "none", "none", 0,
+    private static final ModelConfig MODEL = new ModelConfig(1, 64, 8, 8, 32, 2048, ModelSpec.Positional.LEARNED, ModelSpec.Norm.NONE, ModelSpec.Mlp.NONE, 0,
             true, false, true, true, 0.02);
     private static final int STEPS = 12, CHECKPOINT_EVERY = 6;
 
@@ -60,8 +62,8 @@ class ReproducibleTrainingTest {
     private record Run(TrainerTest.Recorder metrics, byte[] weights) { }
 
     private static TrainSpec spec(String resume) {
-        return new TrainSpec(3e-3, 0.9, 0.999, 1e-8, 0.01, false, false, "warmup_cosine", 3, 0.1, 1.0,
-                16, STEPS, 1.0, 4, 2, CHECKPOINT_EVERY, resume, 1, 0);
+        return new TrainSpec(3e-3, 0.9, 0.999, 1e-8, 0.01, false, false, TrainSpec.Schedule.WARMUP_COSINE, 3, 0.1, 1.0,
+                16, STEPS, 1.0, 4, 2, CHECKPOINT_EVERY, SpecChoice.of(TrainSpec.Resume.class, resume), 1, 0, "");
     }
 
     private static Trainer trainer(String resume, Path checkpoints, TrainerTest.Recorder tracker) {

@@ -53,6 +53,9 @@ final class ShowCommand implements Callable<Integer> {
             out.printf("  %-10s %-8s %9s  %s%n", s.path("name").asText(), s.path("cache").asText(),
                     s.has("seconds") ? String.format("%.2f s", s.path("seconds").asDouble()) : "",
                     s.path("key").asText("").substring(0, Math.min(12, s.path("key").asText("").length())));
+            if (s.hasNonNull("reason")) {
+                out.println("             ran because: " + s.path("reason").asText());
+            }
         }
         Map<String, double[]> last = lastMetrics(dir.resolve(RunDirTracker.METRICS));
         if (!last.isEmpty()) {

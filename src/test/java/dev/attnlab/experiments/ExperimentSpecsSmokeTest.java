@@ -1,6 +1,8 @@
 package dev.attnlab.experiments;
 
+import dev.attnlab.spec.DataSpec;
 import dev.attnlab.spec.ExperimentSpec;
+import dev.attnlab.spec.TokenizerSpec;
 import dev.attnlab.spec.SpecLoader;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -69,16 +71,22 @@ class ExperimentSpecsSmokeTest {
                 "interpret.samples=1", "interpret.top_k=5",
                 "tracking.backend=" + (System.getenv("MLFLOW_TRACKING_URI") == null ? "none" : "mlflow")));
         ExperimentSpec probe = SpecLoader.load(specFile);
-        if ("wikitext".equals(probe.data().source())) {
+        if (probe.data().source() == DataSpec.Source.WIKITEXT) {
             sets.addAll(List.of("data.variant=wikitext-2", "data.format=tokens", "data.max_lines=2000"));
         }
-        boolean fullInterpret = "none".equals(probe.tokenizer().kind()) || INTERPRETED_TEXT_SPEC.equals(probe.name());
+        boolean fullInterpret = probe.tokenizer().kind() == TokenizerSpec.Kind.NONE || INTERPRETED_TEXT_SPEC.equals(probe.name());
         if (!fullInterpret) {
             // Full OV/QK circuit tables over a 50k vocabulary cost about a minute per spec here: one
             // text spec (below) runs them, the others skip the stage's analyses.
             sets.add("interpret.enabled=false");
         }
-        if ("synthetic".equals(probe.data().source())) {
+        if (!probe.train().initFrom().isEmpty()) {
+            // extends the run of the spec it names: that spec sorts (and so ran) first here, with these
+            // overrides, so continue that run (its runs/ folder) for 3 more steps
+            sets.add("train.init_from=" + work.resolve("runs").resolve(probe.train().initFrom()));
+            sets.add("train.steps=6");
+        }
+        if (probe.data().source() == DataSpec.Source.SYNTHETIC) {
             sets.addAll(List.of("data.synthetic.train_sequences=200", "data.synthetic.val_sequences=20",
                     "data.synthetic.test_sequences=20"));
         }

@@ -2,7 +2,7 @@ package dev.attnlab.data;
 
 import dev.attnlab.pipeline.Progress;
 import dev.attnlab.pipeline.RunLog;
-import dev.attnlab.tokenize.Hashing;
+import dev.attnlab.io.Hashing;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -9,7 +9,7 @@ import dev.attnlab.pipeline.Stage;
 import dev.attnlab.pipeline.StageContext;
 import dev.attnlab.spec.DataSpec;
 import dev.attnlab.spec.ExperimentSpec;
-import dev.attnlab.tokenize.Hashing;
+import dev.attnlab.io.Hashing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,14 +1,12 @@
 package dev.attnlab.sweep;
 
+import dev.attnlab.io.Hashing;
+
 import dev.attnlab.pipeline.Progress;
 import dev.attnlab.pipeline.RunLog;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -389,11 +387,6 @@ public final class SweepExecutor {
                 spec.file().toAbsolutePath().getParent().relativize(spec.experiment()).toString(),
                 spec.method().name(), spec.metric().toString(), spec.parameters().toString(),
                 Long.toString(spec.seed()));
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(canonical.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest, 0, 12);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Hashing.sha256(canonical).substring(0, 24);
     }
 }

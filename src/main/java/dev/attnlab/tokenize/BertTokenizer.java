@@ -1,5 +1,7 @@
 package dev.attnlab.tokenize;
 
+import dev.attnlab.io.Hashing;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,5 +1,7 @@
 package dev.attnlab.tokenize;
 
+import dev.attnlab.io.Hashing;
+
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;

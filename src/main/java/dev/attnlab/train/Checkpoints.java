@@ -1,5 +1,7 @@
 package dev.attnlab.train;
 
+import dev.attnlab.io.Directories;
+
 import dev.attnlab.io.AtomicFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -109,10 +111,7 @@ public final class Checkpoints {
         }
     }
 
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
-        }
+    static void deleteTree(Path p) {
+        Directories.deleteTree(p);
     }
 }

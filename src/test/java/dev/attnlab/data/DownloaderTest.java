@@ -6,7 +6,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.attnlab.pipeline.Progress;
 import dev.attnlab.pipeline.RunLog;
 import dev.attnlab.tokenize.Gpt2Tokenizer;
-import dev.attnlab.tokenize.Hashing;
+import dev.attnlab.io.Hashing;
 import dev.attnlab.tokenize.SharedData;
 import dev.attnlab.tokenize.Tokenizer;
 import dev.attnlab.tokenize.Tokenizers;

@@ -1,5 +1,7 @@
 package dev.attnlab.tracking.mlflow;
 
+import dev.attnlab.io.Directories;
+
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.attnlab.pipeline.RunLog;
 import dev.attnlab.spec.ExperimentSpec;
@@ -78,11 +80,9 @@ public final class MlflowBackend implements TrackerBackend {
     }
 
     private static void deleteTree(Path dir) {
-        try (java.util.stream.Stream<Path> paths = java.nio.file.Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                java.nio.file.Files.deleteIfExists(p);
-            }
-        } catch (IOException ignored) {
+        try {
+            Directories.deleteTree(dir);
+        } catch (java.io.UncheckedIOException ignored) {
             // a leftover journal holds only the run creation: harmless
         }
     }

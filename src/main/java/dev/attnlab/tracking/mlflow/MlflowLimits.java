@@ -1,9 +1,7 @@
 package dev.attnlab.tracking.mlflow;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import dev.attnlab.io.Hashing;
+
 
 /**
  * The server's per-request limits, and how values are made to fit them. A request over a limit is
@@ -82,10 +80,6 @@ final class MlflowLimits {
     }
 
     private static String sha256(String s) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Hashing.sha256(s);
     }
 }

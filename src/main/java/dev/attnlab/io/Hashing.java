@@ -1,14 +1,15 @@
-package dev.attnlab.tokenize;
+package dev.attnlab.io;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
-/** sha256 helpers for vocabulary identity and source-file hashes. */
+/** The one sha256 helper: of bytes, of text (UTF-8) and of a file, as lower-case hex. */
 public final class Hashing {
 
     private Hashing() { }
@@ -25,6 +26,10 @@ public final class Hashing {
         MessageDigest md = sha256();
         for (byte[] p : parts) md.update(p);
         return HexFormat.of().formatHex(md.digest());
+    }
+
+    public static String sha256(String text) {
+        return sha256(text.getBytes(StandardCharsets.UTF_8));
     }
 
     public static String sha256(Path file) throws IOException {

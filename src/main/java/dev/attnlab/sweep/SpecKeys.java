@@ -51,6 +51,8 @@ final class SpecKeys {
                 add(keys, path, type);
             } else if (type.isPrimitive() || type == String.class) {
                 keys.put(path, type);
+            } else if (type.isEnum()) {
+                keys.put(path, String.class); // a choice: swept as its spec values
             }
         }
     }

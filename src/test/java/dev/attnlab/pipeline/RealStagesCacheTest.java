@@ -81,6 +81,35 @@ class RealStagesCacheTest {
         assertEquals("hit", byKey.stage("train").cache());
     }
 
+    /** Evaluate and interpret recomputed (--force) log the same metrics, bit for bit. */
+    @Test
+    void evaluateAndInterpretRecomputedGiveTheSameMetrics() throws Exception {
+        TestProject project = new TestProject(tmp);
+        RunResult first = run(project, "interpret.ablation=true");
+        ExperimentRunner runner = new ExperimentRunner(StageRegistry.fromServiceLoader(), project.layout(), List.of());
+        List<String> sets = List.of("train.threads=1", "interpret.ablation=false", "interpret.ablation=true");
+        RunResult again = runner.run(SpecLoader.load(project.spec, sets),
+                RunOptions.defaults().withForce(java.util.Set.of("evaluate", "interpret")).withOverrides(sets));
+        assertEquals("miss", again.stage("evaluate").cache());
+        assertEquals("miss", again.stage("interpret").cache());
+        Map<String, Double> a = stageMetrics(first.runDir()), b = stageMetrics(again.runDir());
+        assertTrue(a.keySet().stream().anyMatch(k -> k.startsWith("eval/")) && a.keySet().stream().anyMatch(k -> k.startsWith("heads/")), a.keySet().toString());
+        assertEquals(a, b);
+    }
+
+    /** Every evaluate and interpret metric (eval/*, heads/*) but timings, by step. */
+    private static Map<String, Double> stageMetrics(Path runDir) throws Exception {
+        Map<String, Double> out = new TreeMap<>();
+        for (String line : Files.readAllLines(runDir.resolve("metrics.jsonl"))) {
+            JsonNode n = JSON.readTree(line);
+            String key = n.path("key").asText();
+            if ((key.startsWith("eval/") || key.startsWith("heads/") || key.startsWith("interpret")) && !key.contains("seconds") && !key.endsWith("_per_s")) {
+                out.put(key + "@" + n.path("step").asLong(), n.path("value").asDouble());
+            }
+        }
+        return out;
+    }
+
     private static Path weights(RunResult r) {
         return r.stage("train").outputDir().resolve("model/model.safetensors");
     }

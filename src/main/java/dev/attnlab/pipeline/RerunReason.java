@@ -16,7 +16,7 @@ final class RerunReason {
             return "forced";
         }
         if (earlierKey.isEmpty()) {
-            return "not cached (no earlier run of this spec planned it)";
+            return "no earlier run of this spec to compare with";
         }
         if (earlierKey.get().equals(now.key())) {
             return "same key as the last run, but its cache entry is gone or not trusted";

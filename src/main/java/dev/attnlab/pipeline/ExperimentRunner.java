@@ -1,5 +1,6 @@
 package dev.attnlab.pipeline;
 
+import dev.attnlab.io.Directories;
 import dev.attnlab.spec.ExperimentSpec;
 import dev.attnlab.spec.SpecException;
 import dev.attnlab.spec.SpecProblem;
@@ -245,7 +246,7 @@ public final class ExperimentRunner {
                         }
                         tracker.flush(); // remote trackers read artifact files before they move into the cache
                         outputDir = pending.commit(recorder.record(), forced.contains(node.name())).outputDir();
-                        StageCache.deleteTree(stateDir); // published: nothing left to resume
+                        Directories.deleteTree(stateDir); // published: nothing left to resume
                     } catch (Throwable t) {
                         pending.abandon();
                         throw t;

@@ -177,7 +177,7 @@ public final class StageCache {
                     return Optional.of("file " + f.getKey() + " has size " + Files.size(p) + ", manifest says "
                             + f.getValue().size());
                 }
-                if (hash && !sha256(p).equals(f.getValue().sha256())) {
+                if (hash && !Hashing.sha256(p).equals(f.getValue().sha256())) {
                     return Optional.of("file " + f.getKey() + " does not match its sha256 in the manifest");
                 }
             }
@@ -239,7 +239,7 @@ public final class StageCache {
             Map<String, FileHash> files = new TreeMap<>();
             for (String rel : listFiles(dir)) {
                 Path p = dir.resolve(rel);
-                files.put(rel, new FileHash(sha256(p), Files.size(p)));
+                files.put(rel, new FileHash(Hashing.sha256(p), Files.size(p)));
             }
             Path manifestTmp = dir.resolve(MANIFEST + ".tmp");
             JSON.writeValue(manifestTmp.toFile(), new Manifest(stage, key, material.version(), Instant.now().toString(), files));
@@ -259,7 +259,7 @@ public final class StageCache {
                 }
                 Path trash = root.resolve("tmp").resolve("trash-" + UUID.randomUUID());
                 Files.move(target, trash, StandardCopyOption.ATOMIC_MOVE);
-                deleteTree(trash);
+                Directories.deleteTree(trash);
             }
             try {
                 Files.move(dir, target, StandardCopyOption.ATOMIC_MOVE);
@@ -272,7 +272,7 @@ public final class StageCache {
         }
 
         public void abandon() {
-            deleteTree(dir);
+            Directories.deleteTree(dir);
         }
     }
 
@@ -336,7 +336,7 @@ public final class StageCache {
                 }
                 if (orphan) {
                     log.info("removing an incomplete cache entry left by an interrupted run: " + name);
-                    deleteTree(d);
+                    Directories.deleteTree(d);
                 }
             }
         } catch (IOException e) {
@@ -359,11 +359,4 @@ public final class StageCache {
         return out;
     }
 
-    static String sha256(Path file) throws IOException {
-        return Hashing.sha256(file);
-    }
-
-    static void deleteTree(Path dir) {
-        Directories.deleteTree(dir);
-    }
 }

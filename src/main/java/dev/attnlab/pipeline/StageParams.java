@@ -75,7 +75,7 @@ public final class StageParams {
     }
 
     /** {@code inductionBlockLen -> induction_block_len}, {@code nCtx -> n_ctx}. */
-    static String snakeCase(String camel) {
+    public static String snakeCase(String camel) {
         StringBuilder b = new StringBuilder(camel.length() + 4);
         for (char ch : camel.toCharArray()) {
             if (Character.isUpperCase(ch)) b.append('_').append(Character.toLowerCase(ch));

@@ -1,5 +1,6 @@
 package dev.attnlab.sweep;
 
+import dev.attnlab.pipeline.StageParams;
 import dev.attnlab.spec.DataSpec;
 import dev.attnlab.spec.EvaluateSpec;
 import dev.attnlab.spec.InterpretSpec;
@@ -45,7 +46,7 @@ final class SpecKeys {
 
     private static void add(Map<String, Class<?>> keys, String prefix, Class<?> record) {
         for (RecordComponent c : record.getRecordComponents()) {
-            String path = prefix + "." + snake(c.getName());
+            String path = prefix + "." + StageParams.snakeCase(c.getName());
             Class<?> type = c.getType();
             if (type.isRecord()) {
                 add(keys, path, type);
@@ -55,18 +56,6 @@ final class SpecKeys {
                 keys.put(path, String.class); // a choice: swept as its spec values
             }
         }
-    }
-
-    static String snake(String camel) {
-        StringBuilder s = new StringBuilder();
-        for (char ch : camel.toCharArray()) {
-            if (Character.isUpperCase(ch)) {
-                s.append('_').append(Character.toLowerCase(ch));
-            } else {
-                s.append(ch);
-            }
-        }
-        return s.toString();
     }
 
     static boolean isNumeric(Class<?> type) {

@@ -57,10 +57,10 @@ public final class Checkpoints {
         s.put("fingerprint", fingerprint);
         AtomicFiles.write(tmp.resolve("state.json"), f -> JSON.writeValue(f.toFile(), s)); // fsynced, as the weights are
         Path dst = root.resolve(name);
-        if (Files.exists(dst)) deleteTree(dst);
+        if (Files.exists(dst)) Directories.deleteTree(dst);
         Files.move(tmp, dst, StandardCopyOption.ATOMIC_MOVE);
         List<Path> all2 = complete();
-        for (int i = 0; i < all2.size() - KEEP; i++) deleteTree(all2.get(i));
+        for (int i = 0; i < all2.size() - KEEP; i++) Directories.deleteTree(all2.get(i));
         return dst;
     }
 
@@ -111,7 +111,4 @@ public final class Checkpoints {
         }
     }
 
-    static void deleteTree(Path p) {
-        Directories.deleteTree(p);
-    }
 }

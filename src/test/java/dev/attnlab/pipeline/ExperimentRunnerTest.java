@@ -234,7 +234,7 @@ class ExperimentRunnerTest {
         RunResult first = run();
         String trainKey = first.stage("train").key();
         Path entry = project.layout().cacheDir().resolve("entries/train").resolve(trainKey);
-        StageCache.deleteTree(entry);
+        dev.attnlab.io.Directories.deleteTree(entry);
         // What a kill -9 mid-stage leaves: a half-written temp dir owned by a dead process...
         Path orphan = project.layout().cacheDir().resolve("tmp/train-" + trainKey.substring(0, 12) + ".999999999.deadbeef");
         Files.createDirectories(orphan.resolve("out"));
